@@ -1,0 +1,43 @@
+# boxbridge: `make run` starts the system, `make test` runs every test. See README.md.
+SWIFT ?= swift
+CONFIG ?= bridge.conf
+BIN := .build/debug/boxbridge
+
+.PHONY: deps build release run test test-swift check-protos protos bench clean help
+
+help:
+	@echo "make run        install what is missing, build, start boxbridge with $(CONFIG)"
+	@echo "make test       install what is missing, build, run every test"
+	@echo "make bench      release build, print every speed and memory figure"
+	@echo "make protos     regenerate Sources/BoxBridgeProtocol/Generated from protocol/"
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: build
+	$(BIN) broker --config $(CONFIG)
+
+test: deps check-protos test-swift
+
+# Swift Testing runs suites in parallel; the XCTest runner finds none and is skipped.
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+check-protos:
+	scripts/generate-protos --check
+
+protos:
+	scripts/generate-protos
+
+bench: release
+	.build/release/boxbridge-bench --help
+
+clean:
+	rm -rf .build var

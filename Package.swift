@@ -1,0 +1,208 @@
+// swift-tools-version:6.1
+// boxbridge: Box enterprise file activity as a reliable, typed event stream.
+//
+// The target list is the architecture (README "Architecture"): one target per role, C confined
+// to shim targets, generated protobuf code in its own target, one executable.
+import PackageDescription
+
+/// Shared by every target: Swift 6 language mode with strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "boxbridge",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "boxbridge", targets: ["BoxBridgeCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // MARK: C shims
+        .systemLibrary(
+            name: "CZeroMQ",
+            path: "Sources/Shims/CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        /// OpenSSL's PEM reader, for the encrypted private key of Box's JWT app config (BoxAPI only).
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/Shims/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // MARK: Libraries
+        /// The only target that imports libzmq: sockets, messages, poller, CURVE.
+        .target(
+            name: "ZeroMQ",
+            dependencies: ["CZeroMQ"],
+            swiftSettings: swiftSettings
+        ),
+        /// Generated from protocol/*.proto by scripts/generate-protos, plus `+Bridge` extensions.
+        .target(
+            name: "BoxBridgeProtocol",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Generated/README.md"],
+            swiftSettings: swiftSettings
+        ),
+        /// bridge.conf: typed sections, defaults, validation with file, line and key.
+        .target(
+            name: "BoxBridgeConfig",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: swiftSettings
+        ),
+        /// Process plumbing shared by every role: logging, metrics endpoint, service groups, clocks.
+        .target(
+            name: "BoxBridgeRuntime",
+            dependencies: [
+                "BoxBridgeConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// The bus client side: RPC over ZeroMQ with the protocol's messages (ingest, replay, leases, stats).
+        .target(
+            name: "BusClient",
+            dependencies: [
+                "ZeroMQ", "BoxBridgeProtocol", "BoxBridgeConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// `boxbridge broker`: journal, sequencing, fan-out, replay, leases, stats.
+        .target(
+            name: "Broker",
+            dependencies: [
+                "ZeroMQ", "BoxBridgeProtocol", "BoxBridgeConfig", "BoxBridgeRuntime", "BusClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// `boxbridge emulator`: a faithful, scriptable stand-in for Box's API.
+        .target(
+            name: "BoxEmulator",
+            dependencies: [
+                "BoxBridgeRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// The Box API client and the rate-limit-aware scheduler. No ZeroMQ or protobuf here.
+        .target(
+            name: "BoxAPI",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// `boxbridge collector`: scope, poll, normalize, dedupe, coalesce, enrich, publish.
+        .target(
+            name: "Collector",
+            dependencies: [
+                "BoxAPI", "BoxBridgeProtocol", "BoxBridgeConfig", "BoxBridgeRuntime", "BusClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The executable
+        .executableTarget(
+            name: "BoxBridgeCLI",
+            dependencies: [
+                "BoxBridgeConfig", "BoxBridgeRuntime", "BoxBridgeProtocol", "ZeroMQ", "BusClient",
+                "Broker", "BoxEmulator", "BoxAPI", "Collector",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// `make bench`: every speed and memory target, printed as figures (release build).
+        .executableTarget(
+            name: "BoxBridgeBench",
+            dependencies: [
+                "ZeroMQ", "BoxBridgeProtocol", "BoxBridgeConfig", "BusClient", "Broker", "BoxEmulator",
+                "BoxAPI", "Collector",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/BoxBridgeBench",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProtocolTests",
+            dependencies: ["BoxBridgeProtocol", "ZeroMQ", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ConfigTests", dependencies: ["BoxBridgeConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["BoxBridgeRuntime"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: ["Broker", "BusClient", "BoxBridgeProtocol", "ZeroMQ"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EmulatorTests",
+            dependencies: [
+                "BoxEmulator",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BoxAPITests",
+            dependencies: ["BoxAPI", "BoxEmulator"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: ["Collector", "BoxAPI", "BoxBridgeProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        /// Runs the built `boxbridge` binary as a real process.
+        .testTarget(name: "CLITests", dependencies: [], swiftSettings: swiftSettings),
+    ]
+)
