@@ -3,7 +3,7 @@ SWIFT ?= swift
 CONFIG ?= bridge.conf
 BIN := .build/debug/boxbridge
 
-.PHONY: deps build release run test test-swift check-protos protos bench clean help
+.PHONY: deps build release run test test-swift test-examples check-protos protos bench clean help
 
 help:
 	@echo "make run        install what is missing, build, start boxbridge with $(CONFIG)"
@@ -23,12 +23,16 @@ release: deps
 run: build
 	$(BIN) broker --config $(CONFIG)
 
-test: deps check-protos test-swift
+test: deps check-protos test-swift test-examples
 
 # Swift Testing runs suites in parallel; the XCTest runner finds none and is skipped.
 test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The Python consumer reads the bus from protocol/ alone.
+test-examples:
+	python3 -m pytest -q examples/python
 
 check-protos:
 	scripts/generate-protos --check
