@@ -188,13 +188,14 @@ let package = Package(
             dependencies: [
                 "BoxEmulator",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BoxAPITests",
-            dependencies: ["BoxAPI", "BoxEmulator"],
+            dependencies: ["BoxAPI", "BoxEmulator", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
