@@ -13,17 +13,20 @@ RUN apt-get update \
       pkg-config libzmq3-dev libssl-dev libsqlite3-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Resolve dependencies in their own layer so code changes do not refetch them.
+# The manifest names every target's folder (tests and benchmarks too), so all of them are copied
+# before resolving.
 COPY Package.swift ./
-RUN swift package resolve
 COPY Sources ./Sources
 COPY Benchmarks ./Benchmarks
 COPY Tests ./Tests
 COPY protocol ./protocol
+RUN swift package resolve
 RUN swift build -c release --static-swift-stdlib --product boxbridge \
  && install -D -m 0755 "$(swift build -c release --show-bin-path)/boxbridge" /out/boxbridge
 
 FROM debian:bookworm-slim AS runtime
+# bridge.conf's relative paths (var/journal, var/index.sqlite, ...) resolve against its folder, so
+# /etc/boxbridge/var points at the writable data volume /var/lib/boxbridge.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libzmq5 libssl3 libsqlite3-0 zlib1g libcurl4 libxml2 ca-certificates tzdata curl \
@@ -31,7 +34,8 @@ RUN apt-get update \
  && groupadd --system --gid 10001 boxbridge \
  && useradd --system --uid 10001 --gid boxbridge --home-dir /var/lib/boxbridge --shell /usr/sbin/nologin boxbridge \
  && install -d -o boxbridge -g boxbridge -m 0700 /var/lib/boxbridge \
- && install -d -m 0755 /etc/boxbridge
+ && install -d -m 0755 /etc/boxbridge \
+ && ln -s /var/lib/boxbridge /etc/boxbridge/var
 COPY --from=build /out/boxbridge /usr/local/bin/boxbridge
 COPY bridge.conf /etc/boxbridge/bridge.conf
 COPY protocol /usr/share/boxbridge/protocol
@@ -39,12 +43,12 @@ USER boxbridge
 WORKDIR /var/lib/boxbridge
 # Mount your own bridge.conf over /etc/boxbridge/bridge.conf (read-only is fine); secrets come from
 # the environment or mounted files named in it, never from the image.
-ENV BOXBRIDGE_CONFIG=/etc/boxbridge/bridge.conf
 # ZeroMQ bus (ingest, publish, control) and the Prometheus metrics port of the broker.
-EXPOSE 7301 7302 7303 9401
+EXPOSE 7301 7302 7303 9301
 # Each process serves /healthz beside /metrics; BOXBRIDGE_HEALTH_PORT selects the role's port.
-ENV BOXBRIDGE_HEALTH_PORT=9401
+ENV BOXBRIDGE_HEALTH_PORT=9301
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD curl -fsS "http://127.0.0.1:${BOXBRIDGE_HEALTH_PORT}/healthz" || exit 1
 ENTRYPOINT ["/usr/local/bin/boxbridge"]
-CMD ["up", "--config", "/etc/boxbridge/bridge.conf"]
+# Until `boxbridge up` lands (issue 8) the default role is the broker; name another role to run it.
+CMD ["broker", "--config", "/etc/boxbridge/bridge.conf"]

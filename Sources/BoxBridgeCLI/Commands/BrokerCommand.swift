@@ -45,14 +45,19 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Write the bound endpoints here as JSON once listening (0600).")
     var endpointsFile: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (overrides [logging] level).")
+    var logLevel: String?
+
+    @Option(help: "Port of the /metrics and /healthz endpoint (overrides [metrics] broker_port; 0 = any free port).")
+    var metricsPort: Int?
 
     func run() async throws {
         var options: BrokerOptions
+        var loaded: BridgeConfig?
         if FileManager.default.fileExists(atPath: config) {
             do {
-                options = BrokerOptions(config: try BridgeConfig.load(path: config))
+                loaded = try BridgeConfig.load(path: config)
+                options = BrokerOptions(config: loaded!)
             } catch {
                 FileOutput.standardError.write("error: \(error)\n")
                 throw ExitCode(2)
@@ -67,8 +72,10 @@ struct BrokerCommand: AsyncParsableCommand {
         if let leaseTimeoutMs { options.leaseTimeout = .milliseconds(leaseTimeoutMs) }
         options.connections += connection
 
-        LoggingBootstrap.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info, format: .text)
+        ProcessPlumbing.bootstrapLogging(loaded, levelOverride: logLevel)
         let logger = Logger(label: "boxbridge.broker")
+        let metrics = ProcessPlumbing.metricsEndpoint(
+            loaded, port: \.brokerPort, portOverride: metricsPort, logger: logger)
         let service = BrokerService(options: options, logger: logger)
         let endpoints: BrokerEndpoints
         do {
@@ -90,8 +97,10 @@ struct BrokerCommand: AsyncParsableCommand {
         }
         FileOutput.standardOutput.write("broker listening: ingest \(endpoints.ingest) publish \(endpoints.publish) control \(endpoints.control)\n")
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: RunningBroker(server: service.server))],
-                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: [.init(service: RunningBroker(server: service.server))]
+                    + (metrics.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []),
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -15,7 +15,7 @@ public struct BrokerSection: Sendable, Equatable {
     /// Segments whose newest record is older are dropped; zero = no age limit.
     public var retentionAge: Duration = .seconds(14 * 86_400)
     /// Longest an ingest batch waits for the shared fsync (group commit).
-    public var groupCommitWindow: Duration = .milliseconds(2)
+    public var groupCommitWindow: Duration = .zero
     /// A collector silent for this long loses its leases to a live one.
     public var leaseTimeout: Duration = .seconds(10)
     /// How often collectors heartbeat; well under `leaseTimeout`.

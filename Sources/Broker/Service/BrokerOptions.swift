@@ -10,7 +10,7 @@ public struct BrokerOptions: Sendable {
     public var journal: JournalOptions
     /// How long the group commit may wait to gather more batches into one fsync. Default 500 µs:
     /// the ack latency bound; batches arriving during an fsync are grouped regardless.
-    public var groupCommitWindow: Duration = .microseconds(500)
+    public var groupCommitWindow: Duration = .zero
     /// Live messages queued per subscriber before the broker drops that subscriber's messages
     /// (it then sees a sequence gap and replays). Bounds memory. Default 10,000.
     public var publishHighWaterMark: Int32 = 10_000
