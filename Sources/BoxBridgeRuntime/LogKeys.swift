@@ -12,4 +12,9 @@ public enum LogKey {
     public static let path = "path"
     public static let error = "error"
     public static let metricsAddress = "metrics.address"
+    public static let scopeDrives = "scope.drives"
+    public static let scopeAdded = "scope.added"
+    public static let scopeRemoved = "scope.removed"
+    public static let scopeUnknownGroups = "scope.unknown_groups"
+    public static let scopeUnknownUsers = "scope.unknown_users"
 }
