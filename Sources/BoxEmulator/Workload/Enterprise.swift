@@ -11,7 +11,9 @@ public struct Enterprise: Sendable {
         public var isExternal: Bool
         public var createdAt: Int64
         public var spaceUsed: Int64
-        public var isActive: Bool { status == "active" }
+        /// Only `inactive` users are unmonitored (spec 000: "If a user's status is set to inactive");
+        /// `cannot_delete_edit` and `cannot_delete_edit_upload` are restrictions on active accounts.
+        public var isActive: Bool { status != "inactive" }
     }
 
     public struct Group: Sendable {
