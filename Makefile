@@ -40,8 +40,12 @@ check-protos:
 protos:
 	scripts/generate-protos
 
-bench: release
-	.build/release/boxbridge-bench --help
+# Each benchmark prints its figures beside its target. BENCH=name runs one.
+BENCHES ?= emulator normalize broker backfill
+bench: deps
+	$(SWIFT) build -c release --product boxbridge-bench
+	@set -e; for b in $(or $(BENCH),$(BENCHES)); do \
+	  echo "== boxbridge-bench $$b"; .build/release/boxbridge-bench $$b; done
 
 clean:
 	rm -rf .build var

@@ -16,6 +16,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "boxbridge", targets: ["BoxBridgeCLI"]),
+        .executable(name: "boxbridge-bench", targets: ["BoxBridgeBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C shims
@@ -134,7 +137,22 @@ let package = Package(
                 "BoxAPI", "BoxBridgeProtocol", "BoxBridgeConfig", "BoxBridgeRuntime", "BusClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// `boxbridge archive`: per-connection, per-UTC-day gzip segments chained by SHA-256 in a manifest.
+        .target(
+            name: "Archive",
+            dependencies: [
+                "BoxBridgeProtocol", "BoxBridgeRuntime",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -146,6 +164,7 @@ let package = Package(
                 "BoxBridgeConfig", "BoxBridgeRuntime", "BoxBridgeProtocol", "ZeroMQ", "BusClient",
                 "Broker", "BoxEmulator", "BoxAPI", "Collector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -157,7 +176,7 @@ let package = Package(
             name: "BoxBridgeBench",
             dependencies: [
                 "ZeroMQ", "BoxBridgeProtocol", "BoxBridgeConfig", "BusClient", "Broker", "BoxEmulator",
-                "BoxAPI", "Collector",
+                "BoxAPI", "Collector", "Archive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -200,7 +219,19 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorTests",
-            dependencies: ["Collector", "BoxAPI", "BoxBridgeProtocol"],
+            dependencies: [
+                "Collector", "BoxAPI", "BoxBridgeProtocol", "BoxEmulator", "BoxBridgeConfig",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ArchiveTests",
+            dependencies: [
+                "Archive", "BoxBridgeProtocol",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         /// Runs the built `boxbridge` binary as a real process.

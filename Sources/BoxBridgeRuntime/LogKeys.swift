@@ -17,4 +17,7 @@ public enum LogKey {
     public static let scopeRemoved = "scope.removed"
     public static let scopeUnknownGroups = "scope.unknown_groups"
     public static let scopeUnknownUsers = "scope.unknown_users"
+    public static let archiveSealReason = "archive.seal_reason"
+    public static let archiveEvents = "archive.events"
+    public static let archiveKeepFrom = "archive.keep_from"
 }
