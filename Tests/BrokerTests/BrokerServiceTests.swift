@@ -187,7 +187,7 @@ struct BrokerServiceTests {
     func leaseFailover() async throws {
         let broker = try TestBroker.start(configure: {
             $0.connections = ["acme", "globex"]
-            $0.leaseTimeout = .milliseconds(400)
+            $0.leaseTimeout = .milliseconds(1_500)
         })
         defer { broker.directory.cleanup() }
         let client = try broker.client()
@@ -199,21 +199,25 @@ struct BrokerServiceTests {
         let ack = try await client.publish(makeBatch(id: "a1", count: 1, next: "pos-1", epoch: acmeEpoch, eventIDs: ["e1"]))
         #expect(ack.status == .durable)
 
+        // A is alive (it just beat) when B joins: the two connections are balanced.
+        let clock = ContinuousClock()
+        _ = try await client.heartbeat(beatA)
+        let silentSince = clock.now  // A's last heartbeat
         var beatB = Boxbridge_V1_CollectorHeartbeat()
         beatB.collectorID = "B"
         let balanced = try await client.heartbeat(beatB)
         #expect(balanced.leases.count == 1)
 
         // A goes silent; B keeps beating and gets everything within the timeout.
-        let clock = ContinuousClock()
-        let silentSince = clock.now
         var grantB = balanced
-        while grantB.leases.count < 2 && clock.now - silentSince < .seconds(3) {
+        while grantB.leases.count < 2 && clock.now - silentSince < .seconds(6) {
             try await Task.sleep(for: .milliseconds(50))
             grantB = try await client.heartbeat(beatB)
         }
         #expect(grantB.leases.count == 2)
-        #expect(clock.now - silentSince < .milliseconds(400 + 600))
+        // Moved within the lease timeout of A's last sign of life (plus a heartbeat's slack).
+        #expect(clock.now - silentSince < .milliseconds(1_500 + 1_000))
+        #expect(clock.now - silentSince >= .milliseconds(1_400))  // not before A could be dead
         let acme = try #require(grantB.leases.first { $0.connection == "acme" })
         #expect(acme.epoch > acmeEpoch)
         #expect(acme.checkpoint == "pos-1")
