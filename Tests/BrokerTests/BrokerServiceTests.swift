@@ -74,6 +74,34 @@ struct BrokerServiceTests {
         try await broker.stop()
     }
 
+    @Test("a subscriber starting at the latest gets exactly what is published after it caught up")
+    func startLatest() async throws {
+        let broker = try TestBroker.start()
+        defer { broker.directory.cleanup() }
+        let publisher = try broker.client()
+        for batch in 0..<5 { _ = try await publisher.publish(makeBatch(id: "old-\(batch)", count: 10)) }
+        let subscriberClient = try broker.client()
+        let subscription = Subscription(subscriberID: "tail", topicPrefix: "box/acme/", start: .latest)
+        var sequences: [UInt64] = []
+        var publishing: Task<Void, any Error>?
+        for try await event in subscription.events(client: subscriberClient) {
+            switch event {
+            case .caughtUp where publishing == nil:
+                publishing = Task {
+                    for batch in 0..<3 { _ = try await publisher.publish(makeBatch(id: "new-\(batch)", count: 5)) }
+                }
+            case .envelope(let envelope): sequences.append(envelope.sequence)
+            default: break
+            }
+            if sequences.count == 15 { break }
+        }
+        try await publishing?.value
+        #expect(sequences == Array(51...65))
+        await publisher.close()
+        await subscriberClient.close()
+        try await broker.stop()
+    }
+
     @Test("a subscriber cut off at its HWM sees the gap and replays it: still every sequence exactly once")
     func cutOffSubscriberRepairs() async throws {
         let broker = try TestBroker.start(configure: { $0.publishHighWaterMark = 20 })

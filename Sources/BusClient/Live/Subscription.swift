@@ -106,7 +106,10 @@ public struct Subscription: Sendable {
                     try await emit(.envelope(envelope))
                 }
                 if batch.caughtUp {
-                    for (topic, end) in batch.endSequences where (next[topic] ?? 1) <= end { next[topic] = end + 1 }
+                    // Only topics with no cursor yet start after the end (START_LATEST). A known
+                    // topic is never advanced past what was delivered: if the replay fell short,
+                    // the next live envelope shows the gap and it is replayed, never skipped.
+                    for (topic, end) in batch.endSequences where next[topic] == nil { next[topic] = end + 1 }
                     try await emit(.caughtUp)
                 }
             }
