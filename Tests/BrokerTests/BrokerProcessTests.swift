@@ -18,7 +18,7 @@ struct BrokerProcessTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = [
-            "broker", "--config", "/nonexistent/bridge.conf", "--journal", journal,
+            "broker", "--config", "/nonexistent/bridge.conf", "--journal", journal, "--metrics-port", "0",
             "--ingest", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
             "--endpoints-file", endpointsFile, "--log-level", "error",
         ]
