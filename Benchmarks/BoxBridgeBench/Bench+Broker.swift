@@ -223,11 +223,7 @@ enum BrokerBenchParts {
 
         /// VmHWM of the child, in bytes.
         func peakRSSBytes() -> Int {
-            guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-            else { return 0 }
-            let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-            return kilobytes * 1024
+            ProcessMemory.bytes("VmHWM", pid: String(process.processIdentifier))
         }
 
         func stop() {

@@ -105,11 +105,6 @@ struct EmulatorBench: AsyncParsableCommand {
 
     /// A /proc/self/status figure in MB (0 where /proc is missing).
     static func memory(_ key: String) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
-            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-            return kb / 1024
-        }
-        return 0
+        Double(ProcessMemory.bytes(key)) / 1_048_576
     }
 }
