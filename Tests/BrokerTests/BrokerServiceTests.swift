@@ -243,8 +243,10 @@ struct BrokerServiceTests {
             grantB = try await client.heartbeat(beatB)
         }
         #expect(grantB.leases.count == 2)
-        // Moved within the lease timeout of A's last sign of life (plus a heartbeat's slack).
-        #expect(clock.now - silentSince < .milliseconds(1_500 + 1_000))
+        // Moved once the lease timeout of A's last sign of life passed. The exact moment is the
+        // LeaseTable's unit tests' business (simulated time); here the slack only absorbs a loaded
+        // machine's scheduling.
+        #expect(clock.now - silentSince < .milliseconds(1_500 + 3_000))
         #expect(clock.now - silentSince >= .milliseconds(1_400))  // not before A could be dead
         let acme = try #require(grantB.leases.first { $0.connection == "acme" })
         #expect(acme.epoch > acmeEpoch)

@@ -44,7 +44,9 @@ struct CloseTests {
             return start
         }
         // The context was released with the thread's closure: zmq_ctx_term has returned.
-        #expect(elapsed.duration(to: .now) < .seconds(2))
+        // "Never hangs": an infinite linger would block here forever; the bound is generous
+        // because a loaded CI machine can be slow, and speed is not what this test is about.
+        #expect(elapsed.duration(to: .now) < .seconds(30))
     }
 
     @Test("context shutdown ends pending async receives with ETERM")
@@ -59,7 +61,7 @@ struct CloseTests {
         context.shutdown()
         let error = try #require(await #expect(throws: ZMQError.self) { try await pending.value })
         #expect(error.isContextTerminated)
-        #expect(start.duration(to: .now) < .milliseconds(500))
+        #expect(start.duration(to: .now) < .seconds(30))
         await socket.close()
     }
 }
