@@ -31,6 +31,28 @@ public struct BridgeConfig: Sendable, Equatable {
 
     /// Whether `boxbridge up` should start the emulator: no real connection is configured.
     public var usesEmulator: Bool { connections.isEmpty }
+
+    /// The connections the bridge runs: the configured ones, or the demo connection to the
+    /// emulator (`[emulator]`'s host, port and credentials) when none is configured.
+    ///
+    /// Every process (broker leases, collectors, `status`) must use this, not `connections`, so the
+    /// demo behaves exactly like a real deployment.
+    public var activeConnections: [ConnectionSection] {
+        guard usesEmulator else { return connections }
+        var demo = ConnectionSection(
+            name: emulator.connectionName, clientID: EmulatorSection.clientID,
+            clientSecret: ConfigSecret(EmulatorSection.clientSecret), enterpriseID: EmulatorSection.enterpriseID,
+            adminEmail: "")
+        demo.apiBaseURL = "http://\(emulator.host):\(emulator.port)"
+        demo.internalDomains = EmulatorSection.internalDomains
+        demo.startPosition = .earliest
+        return [demo]
+    }
+
+    /// The active connection with this name.
+    public func activeConnection(named name: String) -> ConnectionSection? {
+        activeConnections.first { $0.name == name }
+    }
 }
 
 extension BridgeConfig {

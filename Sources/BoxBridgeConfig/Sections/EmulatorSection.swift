@@ -17,4 +17,11 @@ public struct EmulatorSection: Sendable, Equatable {
     public var connectionName = "demo"
 
     public init() {}
+
+    /// The emulator's fixed demo credentials (not secret: they only open the local emulator).
+    public static let clientID = "emulator-client-id"
+    public static let clientSecret = "emulator-client-secret"
+    public static let enterpriseID = "1234567"
+    /// The generated enterprise's own domains: shares to anything else are external.
+    public static let internalDomains = ["example.com", "example.co.uk", "eu.example.net"]
 }

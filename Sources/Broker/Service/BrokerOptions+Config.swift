@@ -15,7 +15,7 @@ extension BrokerOptions {
         leaseTimeout = config.broker.leaseTimeout
         heartbeatInterval = config.broker.heartbeatInterval
         publishHighWaterMark = Int32(clamping: config.broker.subscriberHWM)
-        connections = config.connections.map(\.name)
+        connections = config.activeConnections.map(\.name)
         if config.security.curve, let keys = config.security.keys, let secret = keys.brokerSecretKey {
             curve = CurveServerOptions(
                 publicKey: keys.brokerPublicKey, secretKey: secret.reveal(), allowedClientKeys: Set(keys.allowedClientKeys))
