@@ -17,7 +17,26 @@ public enum LogKey {
     public static let scopeRemoved = "scope.removed"
     public static let scopeUnknownGroups = "scope.unknown_groups"
     public static let scopeUnknownUsers = "scope.unknown_users"
+    public static let enrichmentLookup = "enrichment.lookup"
     public static let archiveSealReason = "archive.seal_reason"
     public static let archiveEvents = "archive.events"
     public static let archiveKeepFrom = "archive.keep_from"
+    public static let childName = "child.name"
+    public static let childPID = "child.pid"
+    public static let childExit = "child.exit"
+    public static let childRestartDelay = "child.restart_delay"
+    public static let healthURL = "health.url"
+    public static let streamPosition = "box.stream_position"
+    public static let batchID = "bus.batch_id"
+    public static let leaseEpoch = "lease.epoch"
+    /// Why a collector stopped a connection's pipeline (`lease_lost`, `epoch_changed`, `blocked`, `shutdown`).
+    public static let pipelineStopReason = "pipeline.stop_reason"
+    /// The connections a collector may poll.
+    public static let connections = "connections"
+    /// The stable id of an alert (rule + key + triggering events).
+    public static let alertID = "alert.id"
+    public static let alertAttempts = "alert.attempts"
+    public static let retryDelay = "retry.delay"
+    /// Events lost to journal retention before a subscriber read them.
+    public static let subscriberGone = "subscriber.gone"
 }
