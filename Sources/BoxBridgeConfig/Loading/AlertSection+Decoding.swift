@@ -1,13 +1,25 @@
 import Foundation
 
 extension AlertSection {
-    static let keys = ["state_path", "default_rules", "outputs", "rules"]
+    static let keys = ["state_path", "default_rules", "personal_domains", "outputs", "rules"]
 
     static func decode(_ r: TableReader) -> AlertSection {
         var s = AlertSection()
         r.rejectUnknownKeys(keys)
         s.statePath = r.path("state_path") ?? s.statePath
         s.defaultRules = r.bool("default_rules") ?? s.defaultRules
+        if let domains = r.stringArray("personal_domains") {
+            var list: [String] = []
+            for domain in domains {
+                let lowered = domain.value.lowercased()
+                if Validators.isDomain(lowered) {
+                    list.append(lowered)
+                } else {
+                    r.context.report(domain.path, "\"\(domain.value)\" is not a domain name (e.g. \"gmail.com\")")
+                }
+            }
+            s.personalDomains = list
+        }
         if let outputs = r.table("outputs") { s.outputs = .decode(outputs) }
         if let rules = r.tableArray("rules") {
             var firstByName: [String: ConfigKeyPath] = [:]
@@ -30,7 +42,8 @@ extension AlertSection {
 
 extension AlertOutputs {
     static let keys = [
-        "stdout", "file", "webhook_url", "webhook_secret_env", "webhook_secret_file", "webhook_max_attempts", "webhook_timeout", "bus",
+        "stdout", "file", "webhook_url", "webhook_secret_env", "webhook_secret_file", "webhook_max_attempts", "webhook_timeout",
+        "webhook_queue_limit", "bus",
     ]
 
     static func decode(_ r: TableReader) -> AlertOutputs {
@@ -57,6 +70,7 @@ extension AlertOutputs {
             r.report(r.has("webhook_secret_env") ? "webhook_secret_env" : "webhook_secret_file", "conflicting options: a webhook secret without webhook_url")
         }
         s.webhookMaxAttempts = r.int("webhook_max_attempts", in: 1...100) ?? s.webhookMaxAttempts
+        s.webhookQueueLimit = r.int("webhook_queue_limit", in: 1...10_000_000) ?? s.webhookQueueLimit
         s.webhookTimeout = r.duration("webhook_timeout", minimum: .milliseconds(100)) ?? s.webhookTimeout
         s.bus = r.bool("bus") ?? s.bus
         if !s.stdout, s.file == nil, !r.has("webhook_url"), !s.bus {
@@ -69,7 +83,7 @@ extension AlertOutputs {
 extension AlertRule {
     static let keys = [
         "name", "enabled", "severity", "categories", "exposure", "classifications", "control_modes", "actors",
-        "actor_domains", "file_name_pattern", "threshold", "group_by", "suppress",
+        "actor_domains", "invitee_domains", "classified", "file_name_pattern", "threshold", "group_by", "suppress",
     ]
 
     static func decode(_ r: TableReader) -> AlertRule? {
@@ -104,17 +118,19 @@ extension AlertRule {
         rule.classifications = r.stringArray("classifications")?.map(\.value) ?? []
         rule.controlModes = r.choices("control_modes") ?? rule.controlModes
         rule.actors = r.stringArray("actors")?.map { $0.value.lowercased() } ?? []
-        if let domains = r.stringArray("actor_domains") {
+        for (key, keyPath) in [("actor_domains", \AlertRule.actorDomains), ("invitee_domains", \AlertRule.inviteeDomains)] {
+            guard let domains = r.stringArray(key) else { continue }
             for domain in domains {
                 let lowered = domain.value.lowercased()
                 if Validators.isDomain(lowered) {
-                    rule.actorDomains.append(lowered)
+                    rule[keyPath: keyPath].append(lowered)
                 } else {
                     r.context.report(domain.path, "\"\(domain.value)\" is not a domain name (e.g. \"gmail.com\")")
                     valid = false
                 }
             }
         }
+        rule.classified = r.bool("classified") ?? rule.classified
         if let pattern = r.string("file_name_pattern") {
             if pattern.filter({ $0 == "[" }).count != pattern.filter({ $0 == "]" }).count {
                 r.report("file_name_pattern", "\"\(pattern)\" has an unbalanced [ ] bracket expression")

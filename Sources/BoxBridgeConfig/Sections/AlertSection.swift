@@ -4,11 +4,22 @@ public struct AlertSection: Sendable, Equatable {
     public var statePath = "var/alert"
     /// Whether the built-in DLP rule set runs besides `rules`.
     public var defaultRules = true
+    /// Mail domains of personal (non-corporate) accounts, for the `personal-email-share` default
+    /// rule; `personal_domains` in bridge.conf replaces this list.
+    public var personalDomains = AlertSection.defaultPersonalDomains
     public var outputs = AlertOutputs()
     /// `[[alert.rules]]`, in file order.
     public var rules: [AlertRule] = []
 
     public init() {}
+
+    /// Free mail providers DLP teams treat as personal accounts.
+    public static let defaultPersonalDomains = [
+        "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com",
+        "ymail.com", "aol.com", "icloud.com", "me.com", "mac.com", "proton.me", "protonmail.com", "gmx.com",
+        "gmx.de", "web.de", "mail.com", "yandex.com", "zoho.com", "fastmail.com", "tutanota.com", "qq.com",
+        "163.com",
+    ]
 }
 
 /// `[alert.outputs]`: where fired alerts go (any combination).
@@ -23,6 +34,8 @@ public struct AlertOutputs: Sendable, Equatable {
     public var webhookSecret: ConfigSecret?
     public var webhookSecretSource: SecretSource?
     public var webhookMaxAttempts = 5
+    /// Alerts waiting for the webhook (persisted); when full the oldest is dropped and counted.
+    public var webhookQueueLimit = 10_000
     /// Per-request timeout of the webhook.
     public var webhookTimeout: Duration = .seconds(10)
     /// Publish on the bus as `alerts/<connection>/<rule>`.
@@ -71,6 +84,10 @@ public struct AlertRule: Sendable, Equatable {
     public var actors: [String] = []
     /// Lower-case domains of the actor's login.
     public var actorDomains: [String] = []
+    /// Lower-case domains of the invitee (collaborator login, invite email or Shield invitee).
+    public var inviteeDomains: [String] = []
+    /// When true, only files carrying a classification label (any label) match.
+    public var classified = false
     /// A shell glob on the file name (`*.xlsx`, `payroll-*`), case-insensitive.
     public var fileNamePattern: String?
     /// Fire only when `count` matching events arrive within `window` per `groupBy` key.
