@@ -112,7 +112,12 @@ public struct ReplayStream: AsyncSequence, Sendable {
                 grant.replayID = batch.replayID
                 grant.credit = consumedSinceGrant
                 consumedSinceGrant = 0
-                _ = try await parent.connection.call(.replayCredit, grant, as: Boxbridge_V1_ReplayBatch.self, timeout: parent.timeout)
+                do {
+                    _ = try await parent.connection.call(.replayCredit, grant, as: Boxbridge_V1_ReplayBatch.self, timeout: parent.timeout)
+                } catch let error as BusError where error.code == "unknown_replay" {
+                    // The broker finished this replay (its caught_up batch is already on the way)
+                    // before our grant arrived: nothing more to grant, and nothing is lost.
+                }
             }
             return batch
         }
