@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: C shims
@@ -147,7 +148,8 @@ let package = Package(
         .target(
             name: "Archive",
             dependencies: [
-                "BoxBridgeProtocol", "BoxBridgeRuntime",
+                "BoxBridgeProtocol", "BoxBridgeRuntime", "BoxBridgeConfig", "Subscriber", "BusClient",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,12 +159,63 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// The subscriber runtime: cursor loaded from the output, replay then live, batches, lag reports.
+        .target(
+            name: "Subscriber",
+            dependencies: [
+                "BusClient", "BoxBridgeProtocol", "BoxBridgeConfig", "BoxBridgeRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// `boxbridge index` and `boxbridge search`: every file event in SQLite with full-text search.
+        .target(
+            name: "Index",
+            dependencies: [
+                "Subscriber", "BoxBridgeProtocol", "BoxBridgeConfig",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API GRDB wraps: the ingest loop binds its values directly.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// `boxbridge alert`: rules, thresholds, suppression; stdout, file, webhook and bus outputs.
+        .target(
+            name: "Alert",
+            dependencies: [
+                "Subscriber", "BusClient", "BoxBridgeProtocol", "BoxBridgeConfig", "BoxBridgeRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// `boxbridge up`: runs each role as a child process and restarts the ones that crash.
+        .target(
+            name: "Supervisor",
+            dependencies: [
+                "BoxBridgeConfig", "BoxBridgeRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The executable
         .executableTarget(
             name: "BoxBridgeCLI",
             dependencies: [
                 "BoxBridgeConfig", "BoxBridgeRuntime", "BoxBridgeProtocol", "ZeroMQ", "BusClient",
-                "Broker", "BoxEmulator", "BoxAPI", "Collector",
+                "Broker", "BoxEmulator", "BoxAPI", "Collector", "Subscriber", "Index", "Alert", "Archive",
+                "Supervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
@@ -176,7 +229,7 @@ let package = Package(
             name: "BoxBridgeBench",
             dependencies: [
                 "ZeroMQ", "BoxBridgeProtocol", "BoxBridgeConfig", "BusClient", "Broker", "BoxEmulator",
-                "BoxAPI", "Collector", "Archive",
+                "BoxAPI", "Collector", "Archive", "Subscriber", "Index", "Alert",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -220,21 +273,59 @@ let package = Package(
         .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "Collector", "BoxAPI", "BoxBridgeProtocol", "BoxEmulator", "BoxBridgeConfig",
+                "Collector", "BoxAPI", "BoxBridgeProtocol", "BoxEmulator", "BoxBridgeConfig", "Broker", "BusClient",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ArchiveTests",
             dependencies: [
-                "Archive", "BoxBridgeProtocol",
+                "Archive", "BoxBridgeProtocol", "Subscriber", "Broker", "BusClient",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "SubscriberTests",
+            dependencies: ["Subscriber", "Broker", "BusClient", "BoxBridgeProtocol", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IndexTests",
+            dependencies: [
+                "Index", "Subscriber", "Broker", "BusClient", "BoxBridgeProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AlertTests",
+            dependencies: [
+                "Alert", "Subscriber", "Broker", "BusClient", "BoxBridgeProtocol", "BoxBridgeConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SupervisorTests",
+            dependencies: ["Supervisor", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         /// Runs the built `boxbridge` binary as a real process.
-        .testTarget(name: "CLITests", dependencies: [], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["BusClient", "BoxBridgeProtocol"], swiftSettings: swiftSettings),
+        /// Whole-system tests: real broker, collector and subscriber processes against the emulator.
+        .testTarget(
+            name: "SystemTests",
+            dependencies: [
+                "BoxEmulator", "BusClient", "BoxBridgeProtocol", "BoxBridgeConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

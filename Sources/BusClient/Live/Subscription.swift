@@ -44,21 +44,23 @@ public struct Subscription: Sendable {
     }
 
     /// Starts delivering; cancel the consuming task (or stop iterating) to end it.
-    public func events(client: BusClient) -> AsyncThrowingStream<SubscriptionEvent, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<SubscriptionEvent, any Error>.makeStream(bufferingPolicy: .bufferingOldest(1))
+    ///
+    /// Up to `bufferedEvents` events wait for the consumer; beyond that the socket task waits too.
+    public func events(client: BusClient, bufferedEvents: Int = 256) -> AsyncThrowingStream<SubscriptionEvent, any Error> {
+        let buffer = SubscriptionBuffer<SubscriptionEvent>(capacity: bufferedEvents)
         let task = Task {
             do {
-                try await run(client: client, continuation: continuation)
-                continuation.finish()
+                try await run(client: client, buffer: buffer)
+                buffer.finish(nil)
             } catch {
-                continuation.finish(throwing: error)
+                buffer.finish(error)
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+        let producer = SubscriptionProducer(task: task, buffer: buffer)
+        return AsyncThrowingStream(unfolding: { try await producer.next() })
     }
 
-    private func run(client: BusClient, continuation: AsyncThrowingStream<SubscriptionEvent, any Error>.Continuation) async throws {
+    private func run(client: BusClient, buffer: SubscriptionBuffer<SubscriptionEvent>) async throws {
         let endpoints = await client.endpoints
         let live = try AsyncSocket(context: await client.context, type: .sub)
         defer { Task { await live.close() } }
@@ -74,17 +76,10 @@ public struct Subscription: Sendable {
         var next = self.next
         var policy = start
 
-        /// Yields, waiting while the consumer is busy (bounded buffer of one event).
+        /// Hands the event over, waiting (suspended) while the consumer's buffer is full.
         func emit(_ event: SubscriptionEvent) async throws {
-            while true {
-                try Task.checkCancellation()
-                switch continuation.yield(event) {
-                case .enqueued: return
-                case .terminated: throw CancellationError()
-                case .dropped: try await Task.sleep(for: .microseconds(200))
-                @unknown default: return
-                }
-            }
+            try Task.checkCancellation()
+            try await buffer.put(event)
         }
 
         func replay() async throws {
