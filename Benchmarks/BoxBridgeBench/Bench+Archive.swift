@@ -26,6 +26,9 @@ struct ArchiveBench: AsyncParsableCommand {
     @Option(help: "gzip level (0-9).")
     var level: Int32 = 1
 
+    @Option(help: "Commit (fsync the open segment + its state) every this many events, as the archive subscriber does per batch; 0 = never.")
+    var commitEvery = 0
+
     @Flag(help: "Also time the line encoding alone.")
     var breakdown = false
 
@@ -56,8 +59,10 @@ struct ArchiveBench: AsyncParsableCommand {
         let writer = try ArchiveWriter(
             configuration: .init(root: root, connection: "bench", maxSegmentBytes: segmentBytes, compressionLevel: level),
             logger: logger)
-        for batch in stride(from: 0, to: envelopes.count, by: 500) {
-            try writer.append(contentsOf: envelopes[batch..<min(batch + 500, envelopes.count)])
+        let batchSize = commitEvery > 0 ? commitEvery : 500
+        for batch in stride(from: 0, to: envelopes.count, by: batchSize) {
+            try writer.append(contentsOf: envelopes[batch..<min(batch + batchSize, envelopes.count)])
+            if commitEvery > 0 { try writer.commit() }
         }
         try writer.flush()
         let elapsed = clock.now - start
@@ -83,7 +88,8 @@ struct ArchiveBench: AsyncParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("archive: \(events) file events, mean raw Box JSON \(rawBytes / max(events, 1)) bytes, gzip level \(level)")
+            print("archive: \(events) file events, mean raw Box JSON \(rawBytes / max(events, 1)) bytes, gzip level \(level)"
+                  + (commitEvery > 0 ? ", a commit every \(commitEvery) events" : ""))
             print("  \(verification.segmentsVerified) sealed segments, \(archived / 1024) KiB on disk",
                   String(format: "(%.1f%% of raw JSON)", 100 * Double(archived) / Double(max(rawBytes, 1))))
             print(String(format: "  verify: %.0f events/s, chain %@", Double(events) / verifySeconds,

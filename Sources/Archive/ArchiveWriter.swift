@@ -41,9 +41,12 @@ public enum SealReason: String, Sendable {
 ///
 /// Sealed segments are immutable and byte-for-byte determined by the envelopes and their order
 /// (plus `maxSegmentBytes` and `compressionLevel`). The open segment is an uncompressed
-/// `segment-<n>.jsonl.open` file that a restart discards: the durable position is only what the
-/// manifest lists, so after `kill -9` the subscriber replays from ``resumeCursor`` and writes
-/// the same sealed bytes again. Not thread-safe: own it from one task or actor.
+/// `segment-<n>.jsonl.gz.open` file. ``commit()`` makes what it holds durable: it fsyncs the file,
+/// then atomically replaces `OPEN-SEGMENT.json` with its committed length, event count and topic
+/// ranges. A restart truncates the open file back to that length and continues it, so after
+/// `kill -9` the subscriber resumes from ``committedCursor`` and the sealed bytes are the same as
+/// an uninterrupted run's; without a commit only the manifest counts (``resumeCursor``).
+/// Not thread-safe: own it from one task or actor.
 public final class ArchiveWriter {
     public let configuration: ArchiveConfiguration
     private let logger: Logger
@@ -58,6 +61,8 @@ public final class ArchiveWriter {
     private struct OpenSegment {
         var index: Int
         var day: String
+        /// `day` as days since 1970: compared per envelope without building a string.
+        var dayNumber: Int64
         var buffer = Data()
         var flushedBytes = 0
         var events = 0
@@ -66,8 +71,12 @@ public final class ArchiveWriter {
         var path: String
     }
 
-    /// Per topic, the next sequence not yet sealed: where the subscriber resumes after a restart.
+    /// Per topic, the next sequence not yet sealed.
     public var resumeCursor: [String: UInt64] { sealedCursor }
+
+    /// Per topic, the next sequence not yet durable (sealed, or in the open segment at its last
+    /// ``commit()``): where a subscriber that commits every batch resumes after a restart.
+    public private(set) var committedCursor: [String: UInt64] = [:]
 
     /// Per topic, the next sequence not yet archived (sealed or open): where live delivery continues.
     public var nextExpected: [String: UInt64] {
@@ -114,7 +123,10 @@ public final class ArchiveWriter {
         self.sealedCursor = cursor
         self.sealedSegments = segments
         self.removedSegments = removed
-        try discardUnsealed(listed: Set(segments.map(\.path)))
+        self.committedCursor = cursor
+        let resumed = try resumeCommittedOpenSegment()
+        try discardUnsealed(listed: Set(segments.map(\.path)), keep: resumed)
+        if resumed != nil { committedCursor = nextExpected }
     }
 
     deinit {
@@ -136,10 +148,10 @@ public final class ArchiveWriter {
         }
         let expected = open?.topics[envelope.topic].map { $0.last + 1 } ?? sealedCursor[envelope.topic] ?? 0
         if envelope.sequence < expected { return .duplicate }
-        let day = ArchiveRecord.day(of: envelope)
+        let dayNumber = UTCTime.floorDiv(ArchiveRecord.eventTime(of: envelope).seconds, 86_400)
         let line = try encoded ?? ArchiveRecord.lineBytes(for: envelope)
-        if open?.day != nil, open?.day != day { try seal(reason: .dayChanged) }
-        if open == nil { open = try startSegment(day: day) }
+        if let current = open, current.dayNumber != dayNumber { try seal(reason: .dayChanged) }
+        if open == nil { open = try startSegment(day: UTCTime.day(seconds: dayNumber * 86_400), dayNumber: dayNumber) }
         open!.buffer.append(contentsOf: line)
         open!.events += 1
         if var range = open!.topics[envelope.topic] {
@@ -149,7 +161,8 @@ public final class ArchiveWriter {
         } else {
             open!.topics[envelope.topic] = TopicRange(first: envelope.sequence, last: envelope.sequence, count: 1)
         }
-        if open!.buffer.count - open!.flushedBytes >= 256 << 10 { try writePending() }
+        // The open file is written at commit only: what is not committed is cut back on restart
+        // anyway, and the lines are in memory until the seal.
         if open!.buffer.count >= configuration.maxSegmentBytes { try seal(reason: .sizeLimit) }
         return .archived
     }
@@ -165,8 +178,23 @@ public final class ArchiveWriter {
         for (envelope, line) in zip(batch, lines) where try append(envelope, line: try line.get()) == .archived {
             archived += 1
         }
-        try writePending()
         return archived
+    }
+
+    /// Makes everything appended so far durable without sealing: fsyncs the open segment, then
+    /// atomically records its length and topic ranges, which a restart resumes from.
+    public func commit() throws {
+        guard let segment = open, segment.events > 0 else {
+            committedCursor = sealedCursor
+            return
+        }
+        try writePending()
+        guard fsync(segment.fd) == 0 else { throw ArchiveError.errno("fsync", path: segment.path) }
+        let state = OpenSegmentState(
+            index: segment.index, day: segment.day, bytes: segment.buffer.count, events: segment.events,
+            topics: segment.topics, prev: lastChain)
+        try FileSystem.writeAtomically(try state.encoded(), to: openStatePath)
+        committedCursor = nextExpected
     }
 
     /// Seals the open segment (at shutdown or when idle). Returns its manifest entry, or nil when empty.
@@ -201,12 +229,12 @@ public final class ArchiveWriter {
 
     // MARK: Segments
 
-    private func startSegment(day: String) throws -> OpenSegment {
+    private func startSegment(day: String, dayNumber: Int64) throws -> OpenSegment {
         let folder = (configuration.connectionPath as NSString).appendingPathComponent(day)
         try FileSystem.makeDirectory(folder)
         let path = (folder as NSString).appendingPathComponent(Self.segmentName(nextIndex) + ".open")
         let fd = try FileSystem.openForAppend(path)
-        return OpenSegment(index: nextIndex, day: day, fd: fd, path: path)
+        return OpenSegment(index: nextIndex, day: day, dayNumber: dayNumber, fd: fd, path: path)
     }
 
     private func writePending() throws {
@@ -231,6 +259,7 @@ public final class ArchiveWriter {
         nextIndex = segment.index + 1
         for (topic, range) in segment.topics { sealedCursor[topic] = max(sealedCursor[topic] ?? 0, range.last + 1) }
         sealedSegments.append((relative, segment.day))
+        committedCursor.merge(sealedCursor) { Swift.max($0, $1) }
         close(segment.fd)
         try FileSystem.remove(segment.path)
         open = nil
@@ -270,9 +299,44 @@ public final class ArchiveWriter {
         return try Manifest.read(at: path)
     }
 
+    var openStatePath: String { (configuration.connectionPath as NSString).appendingPathComponent(OpenSegmentState.fileName) }
+
+    /// Continues the open segment of the last ``commit()``: truncated back to the committed length
+    /// (a crash may have left more, never less). Returns its path, or nil when there is none to resume.
+    private func resumeCommittedOpenSegment() throws -> String? {
+        guard FileSystem.exists(openStatePath) else { return nil }
+        guard let state = try? OpenSegmentState.decode(try FileSystem.read(openStatePath)) else {
+            logger.warning("archive open-segment state unreadable; resuming from the sealed segments", metadata: [LogKey.path: "\(openStatePath)"])
+            return nil
+        }
+        // A state from before the last seal (the crash came between the manifest append and the
+        // next commit) describes a segment that is already sealed.
+        guard state.index == nextIndex, state.prev == lastChain else { return nil }
+        let folder = (configuration.connectionPath as NSString).appendingPathComponent(state.day)
+        let path = (folder as NSString).appendingPathComponent(Self.segmentName(state.index) + ".open")
+        guard FileSystem.exists(path) else { return nil }
+        var data = try FileSystem.read(path)
+        guard data.count >= state.bytes else {
+            logger.warning("archive open segment shorter than committed; resuming from the sealed segments", metadata: [LogKey.path: "\(path)"])
+            return nil
+        }
+        data = data.prefix(state.bytes)
+        guard data.reduce(0, { $0 + ($1 == 0x0A ? 1 : 0) }) == state.events else {
+            logger.warning("archive open segment does not match its committed state; resuming from the sealed segments", metadata: [LogKey.path: "\(path)"])
+            return nil
+        }
+        try FileSystem.truncate(path, to: state.bytes)
+        let fd = try FileSystem.openExistingForAppend(path)
+        open = OpenSegment(
+            index: state.index, day: state.day, dayNumber: UTCTime.daysSinceEpoch(of: state.day) ?? 0, buffer: Data(data), flushedBytes: state.bytes, events: state.events,
+            topics: state.topics, fd: fd, path: path)
+        logger.info("archive resumed the committed open segment", metadata: [LogKey.path: "\(path)", LogKey.archiveEvents: "\(state.events)"])
+        return path
+    }
+
     /// Removes open segments, temporary files and sealed files the manifest never recorded (a crash
     /// between rename and manifest append); replay regenerates them byte for byte.
-    private func discardUnsealed(listed: Set<String>) throws {
+    private func discardUnsealed(listed: Set<String>, keep: String?) throws {
         let base = configuration.connectionPath
         for day in FileSystem.list(base) where UTCTime.daysSinceEpoch(of: day) != nil {
             let folder = (base as NSString).appendingPathComponent(day)
@@ -280,8 +344,10 @@ public final class ArchiveWriter {
                 let relative = day + "/" + name
                 let unrecordedSealed = name.hasSuffix(".jsonl.gz") && !listed.contains(relative)
                     && (Self.index(ofSegmentName: name) ?? 0) >= nextIndex
+                let full = (folder as NSString).appendingPathComponent(name)
+                if full == keep { continue }
                 if name.hasSuffix(".open") || name.hasSuffix(".tmp") || unrecordedSealed {
-                    try FileSystem.remove((folder as NSString).appendingPathComponent(name))
+                    try FileSystem.remove(full)
                     logger.info("archive discarded unsealed file", metadata: [LogKey.path: "\(relative)"])
                 }
             }

@@ -9,7 +9,8 @@ public struct ArchiveExporter: Sendable {
     }
 
     /// Calls `body` with each archived line (no trailing newline) whose event time is in [from, to),
-    /// in archive order. Only segments of days that can overlap the range are read.
+    /// in archive order: sealed segments, then the committed part of the open one. Only segments of
+    /// days that can overlap the range are read.
     public func export(from: Date, to: Date, connection: String, _ body: (Data) throws -> Void) throws {
         guard from < to else { return }
         let base = (root as NSString).appendingPathComponent(connection)
@@ -21,11 +22,23 @@ public struct ArchiveExporter: Sendable {
             guard let path = entry.path, let day = entry.day, day >= firstDay, day <= lastDay,
                   !removed.contains(path) else { continue }
             let full = (base as NSString).appendingPathComponent(path)
-            let plain = try Gzip.decompress(try FileSystem.read(full), path: full)
+            try emit(try Gzip.decompress(try FileSystem.read(full), path: full), path: full)
+        }
+        // The open segment's committed part is archived too (durable, only not sealed yet).
+        let entries = manifest.lines.compactMap(\.entry)
+        let statePath = (base as NSString).appendingPathComponent(OpenSegmentState.fileName)
+        if FileSystem.exists(statePath), let state = try? OpenSegmentState.decode(try FileSystem.read(statePath)),
+           state.prev == (entries.last?.chain ?? ManifestEntry.genesis), state.day >= firstDay, state.day <= lastDay {
+            let full = ((base as NSString).appendingPathComponent(state.day) as NSString)
+                .appendingPathComponent(ArchiveWriter.segmentName(state.index) + ".open")
+            if FileSystem.exists(full) { try emit(try FileSystem.read(full).prefix(state.bytes), path: full) }
+        }
+
+        func emit(_ plain: Data, path: String) throws {
             for line in plain.split(separator: UInt8(ascii: "\n")) {
                 let data = Data(line)
                 guard let time = ArchiveRecord.time(ofLine: data) else {
-                    throw ArchiveError(.io, path: full, "a line without a leading time; run `boxbridge archive verify`")
+                    throw ArchiveError(.io, path: path, "a line without a leading time; run `boxbridge archive verify`")
                 }
                 if time >= lower, time < upper { try body(data) }
             }

@@ -37,24 +37,23 @@ public enum ArchiveRecord {
 
     static func lineBytes(for envelope: Boxbridge_V1_Envelope) throws -> [UInt8] {
         let time = eventTime(of: envelope)
-        var head = "{\"time\":\""
-        head += UTCTime.timestamp(seconds: time.seconds, nanos: time.nanos)
-        head += "\",\"topic\":"
-        appendString(envelope.topic, to: &head)
-        head += ",\"sequence\":"
-        head += String(envelope.sequence)
-        head += ",\"schema_version\":"
-        head += String(envelope.schemaVersion)
         var out: [UInt8] = []
-        out.reserveCapacity(4096)
-        out.append(contentsOf: head.utf8)
+        out.reserveCapacity(2048 + (envelope.fileEvent.raw.first?.json.count ?? 0))
+        out.append(contentsOf: "{\"time\":\"".utf8)
+        JSONBytes.appendFixedTimestamp(seconds: time.seconds, nanos: time.nanos, to: &out)
+        out.append(contentsOf: "\",\"topic\":".utf8)
+        JSONBytes.appendString(envelope.topic, to: &out)
+        out.append(contentsOf: ",\"sequence\":".utf8)
+        out.append(contentsOf: String(envelope.sequence).utf8)
+        out.append(contentsOf: ",\"schema_version\":".utf8)
+        out.append(contentsOf: String(envelope.schemaVersion).utf8)
         var raws: [(id: String, bytes: Data)] = []
         switch envelope.payload {
-        case .fileEvent(var event):
+        case .fileEvent(let event):
+            // The raw events are kept once, below, as JSON rather than base64 inside the payload.
             raws = event.raw.map { ($0.eventID, $0.json) }
-            event.raw = []  // kept once, below, as JSON rather than base64 inside the payload
             out.append(contentsOf: ",\"kind\":\"file_event\",\"event\":".utf8)
-            out.append(contentsOf: try event.jsonUTF8Bytes(options: jsonOptions) as [UInt8])
+            FileEventJSON.append(event, to: &out)
         case .quarantined(var quarantined):
             raws = [(quarantined.eventID, quarantined.raw)]
             quarantined.raw = Data()
@@ -74,9 +73,8 @@ public enum ArchiveRecord {
             out.append(contentsOf: ",\"raw\":[".utf8)
             for (index, raw) in raws.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                var id = "{\"event_id\":"
-                appendString(raw.id, to: &id)
-                out.append(contentsOf: id.utf8)
+                out.append(contentsOf: "{\"event_id\":".utf8)
+                JSONBytes.appendString(raw.id, to: &out)
                 raw.bytes.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
                     if isJSON(bytes) {
                         out.append(contentsOf: ",\"json\":".utf8)

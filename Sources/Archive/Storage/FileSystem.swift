@@ -47,6 +47,22 @@ enum FileSystem {
         return fd
     }
 
+    /// Opens an existing file for appending, keeping its contents (a resumed open segment).
+    static func openExistingForAppend(_ path: String) throws -> Int32 {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else { throw ArchiveError.errno("open", path: path) }
+        return fd
+    }
+
+    /// Cuts `path` back to `length` bytes and fsyncs it.
+    static func truncate(_ path: String, to length: Int) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ArchiveError.errno("open", path: path) }
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(length)) == 0 else { throw ArchiveError.errno("ftruncate", path: path) }
+        guard fsync(fd) == 0 else { throw ArchiveError.errno("fsync", path: path) }
+    }
+
     static func writeAll(_ fd: Int32, _ data: Data, path: String) throws {
         try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
             var offset = 0
