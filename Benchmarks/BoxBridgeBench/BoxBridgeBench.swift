@@ -7,6 +7,6 @@ struct BoxBridgeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "boxbridge-bench",
         abstract: "Measure boxbridge against its speed and memory targets.",
-        subcommands: [ZeroMQBench.self, BackfillBench.self, NormalizeBench.self, EmulatorBench.self, BrokerBench.self, BrokerBenchServer.self, ArchiveBench.self]
+        subcommands: [ZeroMQBench.self, BackfillBench.self, NormalizeBench.self, EmulatorBench.self, BrokerBench.self, BrokerBenchServer.self, ArchiveBench.self, IndexBench.self, AlertBench.self]
     )
 }

@@ -1,0 +1,137 @@
+import BoxBridgeProtocol
+import Broker
+import BusClient
+import Foundation
+import GRDB
+import Testing
+@testable import Index
+
+/// Runs the built `boxbridge index` as a real process against an in-process broker.
+@Suite("Index process", .serialized, .timeLimit(.minutes(1)))
+struct IndexProcessTests {
+    static let binary: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent(".build/debug/boxbridge").path
+    }()
+
+    static let categories: [Boxbridge_V1_Category] = [.created, .downloaded, .sharedLink]
+
+    func startBroker(_ directory: TemporaryDirectory) throws -> (BrokerServer, BrokerEndpoints) {
+        var options = BrokerOptions(journalDirectory: directory.path + "/journal")
+        options.ingestEndpoint = "tcp://127.0.0.1:*"
+        options.publishEndpoint = "tcp://127.0.0.1:*"
+        options.controlEndpoint = "tcp://127.0.0.1:*"
+        let server = BrokerServer(options: options, logger: quietLogger)
+        return (server, try server.start())
+    }
+
+    func launchIndex(db: String, endpoints: BrokerEndpoints) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = [
+            "index", "--config", "/nonexistent/bridge.conf", "--db", db, "--publish", endpoints.publish,
+            "--control", endpoints.control, "--metrics-port", "0", "--log-level", "error", "--batch-size", "25",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Batch `number` of 30 file events spread over three topics, positions chained.
+    func batch(_ number: Int) -> Boxbridge_V1_IngestBatch {
+        var batch = Boxbridge_V1_IngestBatch()
+        batch.connection = "acme"
+        batch.collectorID = "test-collector"
+        batch.batchID = "b\(number)"
+        batch.fromPosition = number == 0 ? "" : "p\(number - 1)"
+        batch.nextPosition = "p\(number)"
+        for index in 0..<30 {
+            let n = number * 30 + index
+            let category = Self.categories[n % 3]
+            var envelope = fileEnvelope(
+                sequence: 0, category: category, at: UTCTime.format(micros("2026-11-21T00:00:00Z") + Int64(n) * 1_000_000),
+                actorID: "\(n % 7)", fileID: "f\(n)", fileName: "file \(n) r\u{E9}sum\u{E9}.pdf")
+            envelope.sequence = 0
+            batch.items.append(envelope)
+            batch.consumedEventIds.append(envelope.fileEvent.eventIds[0])
+        }
+        return batch
+    }
+
+    /// (topic, sequence, payload) of every row, in a stable order.
+    func rows(_ path: String) throws -> [[DatabaseValue]] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT topic, sequence, payload FROM file_events ORDER BY topic, sequence").map {
+                [$0[0], $0[1], $0[2]] as [DatabaseValue]
+            }
+        }
+    }
+
+    func count(_ path: String) -> Int {
+        guard FileManager.default.fileExists(atPath: path), let store = try? IndexStore.openForSearch(path: path) else { return 0 }
+        return (try? store.count()) ?? 0
+    }
+
+    @Test("kill -9 mid-stream and restart: the same rows as an uninterrupted run, none twice")
+    func killNineMidStream() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the boxbridge binary first")
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let (broker, endpoints) = try startBroker(directory)
+        let client = try BusClient(
+            endpoints: BusEndpoints(ingest: endpoints.ingest, publish: endpoints.publish, control: endpoints.control),
+            timeout: .seconds(5))
+        let batches = 40
+        let total = batches * 30
+
+        // The interrupted indexer runs while events are still being published.
+        let interrupted = directory.path + "/interrupted.sqlite"
+        let first = try launchIndex(db: interrupted, endpoints: endpoints)
+        for number in 0..<batches / 2 { _ = try await client.publish(batch(number)) }
+        let killedAt = await eventually { count(interrupted) >= 150 }
+        #expect(killedAt)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+        let atKill = count(interrupted)
+        for number in batches / 2..<batches { _ = try await client.publish(batch(number)) }
+        #expect(atKill < total, "the kill must land mid-stream")
+
+        let second = try launchIndex(db: interrupted, endpoints: endpoints)
+        defer {
+            second.terminate()
+            second.waitUntilExit()
+        }
+        let uninterrupted = directory.path + "/uninterrupted.sqlite"
+        let reference = try launchIndex(db: uninterrupted, endpoints: endpoints)
+        defer {
+            reference.terminate()
+            reference.waitUntilExit()
+        }
+        #expect(await eventually(timeout: .seconds(30)) { count(interrupted) >= total && count(uninterrupted) >= total })
+        // The cursors cover exactly every published sequence, none skipped.
+        let cursorsDone = await eventually {
+            let store = try? IndexStore.openForSearch(path: interrupted)
+            let cursors = (try? store?.loadCursors()) ?? [:]
+            return cursors.values.reduce(0) { $0 + $1 - 1 } == UInt64(total)
+        }
+        #expect(cursorsDone)
+        let after = try rows(interrupted)
+        let expected = try rows(uninterrupted)
+        #expect(after.count == total)
+        #expect(after == expected)
+
+        // Graceful stop (SIGTERM) exits cleanly; stop the indexers before the broker they talk to.
+        second.terminate()
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+        reference.terminate()
+        reference.waitUntilExit()
+        #expect(reference.terminationStatus == 0)
+        await client.close()
+        try await broker.stop()
+    }
+}
