@@ -43,12 +43,15 @@ USER boxbridge
 WORKDIR /var/lib/boxbridge
 # Mount your own bridge.conf over /etc/boxbridge/bridge.conf (read-only is fine); secrets come from
 # the environment or mounted files named in it, never from the image.
-# ZeroMQ bus (ingest, publish, control) and the Prometheus metrics port of the broker.
-EXPOSE 7301 7302 7303 9301
+# ZeroMQ bus (ingest, publish, control), each role's metrics/health port, the demo emulator.
+# The shipped bridge.conf binds metrics to 127.0.0.1; publish them with [metrics] host = "0.0.0.0"
+# (deploy/bridge.conf does).
+EXPOSE 7301 7302 7303 9301 9302 9303 9304 9305 7380
 # Each process serves /healthz beside /metrics; BOXBRIDGE_HEALTH_PORT selects the role's port.
 ENV BOXBRIDGE_HEALTH_PORT=9301
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD curl -fsS "http://127.0.0.1:${BOXBRIDGE_HEALTH_PORT}/healthz" || exit 1
 ENTRYPOINT ["/usr/local/bin/boxbridge"]
-# Until `boxbridge up` lands (issue 8) the default role is the broker; name another role to run it.
-CMD ["broker", "--config", "/etc/boxbridge/bridge.conf"]
+# By default the whole demo system (`boxbridge up`); name a role to run one process per container,
+# as deploy/compose.yaml does (`broker`, `collector`, `index`, `alert`, `archive run`).
+CMD ["up", "--config", "/etc/boxbridge/bridge.conf", "--no-status"]

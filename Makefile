@@ -3,12 +3,13 @@ SWIFT ?= swift
 CONFIG ?= bridge.conf
 BIN := .build/debug/boxbridge
 
-.PHONY: deps build release run test test-swift test-examples check-protos protos bench clean help
+.PHONY: deps build release run test test-swift test-examples check-protos protos bench e2e clean help
 
 help:
 	@echo "make run        install what is missing, build, start boxbridge with $(CONFIG)"
 	@echo "make test       install what is missing, build, run every test"
 	@echo "make bench      release build, print every speed and memory figure"
+	@echo "make e2e        the whole system under faults and kill -9, three seeds (SEEDS=\"1 2 3\")"
 	@echo "make protos     regenerate Sources/BoxBridgeProtocol/Generated from protocol/"
 
 deps:
@@ -21,7 +22,7 @@ release: deps
 	$(SWIFT) build -c release
 
 run: build
-	$(BIN) broker --config $(CONFIG)
+	$(BIN) up --config $(CONFIG)
 
 test: deps check-protos test-swift test-examples
 
@@ -46,6 +47,13 @@ bench: deps
 	$(SWIFT) build -c release --product boxbridge-bench
 	@set -e; for b in $(or $(BENCH),$(BENCHES)); do \
 	  echo "== boxbridge-bench $$b"; .build/release/boxbridge-bench $$b; done
+
+# The whole system, real processes, 200,000 events with faults, every process kind killed with -9
+# (scripts/e2e.py says what is checked). SEEDS and E2E_EVENTS pick the workloads.
+SEEDS ?= 1 2 3
+E2E_EVENTS ?= 200000
+e2e: build
+	python3 scripts/e2e.py --events $(E2E_EVENTS) $(foreach s,$(SEEDS),--seed $(s))
 
 clean:
 	rm -rf .build var
