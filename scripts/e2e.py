@@ -345,7 +345,8 @@ def read_alerts(path):
                 raise Failure(f"{path}:{number}: not JSON: {error}")
             # The id is derived from rule, key and the triggering Box event ids; fired_at of a
             # health alert is the wall clock, so it is left out.
-            decision = {k: alert.get(k) for k in ("id", "rule", "key", "connection", "severity", "event_ids")}
+            decision = {k: alert.get(k) for k in ("id", "rule", "key", "connection", "severity")}
+            decision["event_ids"] = sorted(alert.get("event_ids") or [])  # a coalesced event's ids are a set
             alerts.append(json.dumps(decision, sort_keys=True))
     return sorted(alerts)
 

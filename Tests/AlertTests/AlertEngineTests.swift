@@ -8,6 +8,14 @@ import Testing
 /// Thresholds, suppression and matching, in simulated (event) time.
 @Suite("Alert engine")
 struct AlertEngineTests {
+    @Test("an alert's id names its set of events: the same events in another order give the same id")
+    func alertIDIgnoresEventOrder() {
+        let forward = AlertID.make(connection: "acme", rule: "r", key: "k", eventIDs: ["e1", "e2"])
+        #expect(forward == AlertID.make(connection: "acme", rule: "r", key: "k", eventIDs: ["e2", "e1"]))
+        #expect(forward != AlertID.make(connection: "acme", rule: "r", key: "k", eventIDs: ["e1", "e3"]))
+        #expect(forward != AlertID.make(connection: "acme", rule: "other", key: "k", eventIDs: ["e1", "e2"]))
+    }
+
     func thresholdRule(count: Int = 3, window: Duration = .seconds(60), suppress: Duration = .zero) -> AlertRule {
         var rule = AlertRule(name: "burst")
         rule.categories = ["downloaded"]
