@@ -26,10 +26,11 @@ run: build
 
 test: deps check-protos test-swift test-examples
 
-# Swift Testing runs suites in parallel; the XCTest runner finds none and is skipped.
+# Serial on purpose: one CI run hung with many process-spawning suites in parallel on 2 cores
+# (every cooperative thread blocked at once; root cause still open). Serial takes ~95 s warm.
 test-swift:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 
 # The Python consumer reads the bus from protocol/ alone.
 test-examples:
