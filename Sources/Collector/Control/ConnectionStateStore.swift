@@ -183,42 +183,11 @@ public struct ConnectionStateStore: Sendable {
         } catch {
             throw ConnectionStateError(path: path, operation: "encode", reason: "\(error)", isRetryable: false)
         }
-        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw ConnectionStateError.errno(path: temporary, operation: "open") }
-        var failure: ConnectionStateError?
-        // The umask may have narrowed the mode, never widened it; fchmod makes it exactly 0600.
-        if fchmod(fd, 0o600) != 0 { failure = .errno(path: temporary, operation: "fchmod") }
-        if failure == nil {
-            data.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        failure = .errno(path: temporary, operation: "write")
-                        return
-                    }
-                    offset += written
-                }
-            }
-        }
-        if failure == nil, fsync(fd) != 0 { failure = .errno(path: temporary, operation: "fsync") }
-        close(fd)
-        if let failure {
-            unlink(temporary)
-            throw failure
-        }
-        guard rename(temporary, path) == 0 else {
-            let error = ConnectionStateError.errno(path: path, operation: "rename")
-            unlink(temporary)
-            throw error
-        }
-        // The rename is durable only once the folder is synced.
-        let folderFD = open(folder, O_RDONLY)
-        if folderFD >= 0 {
-            _ = fsync(folderFD)
-            close(folderFD)
+        do {
+            try AtomicFile.replace(data, at: path, folder: folder)
+        } catch {
+            throw ConnectionStateError(
+                path: error.path, operation: error.operation, reason: error.reason, isRetryable: error.isRetryable)
         }
     }
 }
@@ -234,9 +203,7 @@ public struct ConnectionStateError: Error, Sendable, Hashable, CustomStringConve
     public var description: String { "cannot \(operation) \(path): \(reason)" }
 
     static func errno(path: String, operation: String) -> ConnectionStateError {
-        let code = Glibc.errno
-        return ConnectionStateError(
-            path: path, operation: operation, reason: "\(String(cString: strerror(code))) (errno \(code))",
-            isRetryable: code == EINTR || code == EAGAIN || code == ENOSPC || code == EIO)
+        let failure = AtomicFile.Failure(path: path, operation: operation, code: Glibc.errno)
+        return ConnectionStateError(path: path, operation: operation, reason: failure.reason, isRetryable: failure.isRetryable)
     }
 }

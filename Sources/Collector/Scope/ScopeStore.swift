@@ -74,41 +74,10 @@ public struct ScopeStore: Sendable {
         } catch {
             throw ScopeStoreError(path: path, operation: "encode", reason: "\(error)", isRetryable: false)
         }
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw ScopeStoreError.errno(path: temporary, operation: "open") }
-        var failure: ScopeStoreError?
-        if fchmod(fd, 0o600) != 0 { failure = .errno(path: temporary, operation: "fchmod") }
-        if failure == nil {
-            data.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        failure = .errno(path: temporary, operation: "write")
-                        return
-                    }
-                    offset += written
-                }
-            }
-        }
-        if failure == nil, fsync(fd) != 0 { failure = .errno(path: temporary, operation: "fsync") }
-        close(fd)
-        if let failure {
-            unlink(temporary)
-            throw failure
-        }
-        guard rename(temporary, path) == 0 else {
-            let error = ScopeStoreError.errno(path: path, operation: "rename")
-            unlink(temporary)
-            throw error
-        }
-        // The rename is durable only once the folder is synced.
-        let folderFD = open(folder, O_RDONLY)
-        if folderFD >= 0 {
-            _ = fsync(folderFD)
-            close(folderFD)
+        do {
+            try AtomicFile.replace(data, at: path, folder: folder)
+        } catch {
+            throw ScopeStoreError(path: error.path, operation: error.operation, reason: error.reason, isRetryable: error.isRetryable)
         }
     }
 }
@@ -122,12 +91,4 @@ public struct ScopeStoreError: Error, Sendable, Hashable, CustomStringConvertibl
     public var isRetryable: Bool
 
     public var description: String { "cannot \(operation) \(path): \(reason)" }
-
-    static func errno(path: String, operation: String) -> ScopeStoreError {
-        let code = Glibc.errno
-        let message = String(cString: strerror(code))
-        return ScopeStoreError(
-            path: path, operation: operation, reason: "\(message) (errno \(code))",
-            isRetryable: code == EINTR || code == EAGAIN || code == ENOSPC || code == EIO)
-    }
 }
