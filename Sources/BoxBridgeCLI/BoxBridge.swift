@@ -1,4 +1,5 @@
 import ArgumentParser
+import Supervisor
 
 /// The one executable. Each role and operator task is a subcommand; `@main` stays thin and each
 /// process is built by a function its tests call too (STYLE.md practice 7).
@@ -33,6 +34,22 @@ struct BoxBridge: AsyncParsableCommand {
             NormalizeCommand.self,
         ]
     )
+
+    /// ArgumentParser's own entry point, after one step every process takes: a child of
+    /// `boxbridge up` ends gracefully if its supervisor dies, even by `kill -9`.
+    static func main() async {
+        SupervisorWatch.startIfSupervised()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 enum BoxBridgeVersion {

@@ -61,6 +61,7 @@ struct ChildProcess: Sendable {
 
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in spec.environment { environment[key] = value }
+        environment[SupervisorWatch.environmentKey] = String(getpid())  // see SupervisorWatch
         let argv = ([spec.executable] + spec.arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
