@@ -238,6 +238,9 @@ let package = Package(
         ),
 
         // MARK: Tests
+        /// Helpers every test target shares: waiting for child processes and conditions without
+        /// blocking Swift's cooperative thread pool (so suites can run in parallel).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProtocolTests",
@@ -252,13 +255,13 @@ let package = Package(
         ),
         .testTarget(
             name: "BrokerTests",
-            dependencies: ["Broker", "BusClient", "BoxBridgeProtocol", "ZeroMQ"],
+            dependencies: ["Broker", "BusClient", "BoxBridgeProtocol", "ZeroMQ", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EmulatorTests",
             dependencies: [
-                "BoxEmulator",
+                "BoxEmulator", "TestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -267,7 +270,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BoxAPITests",
-            dependencies: ["BoxAPI", "BoxEmulator", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            dependencies: ["BoxAPI", "BoxEmulator", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -282,7 +285,7 @@ let package = Package(
         .testTarget(
             name: "ArchiveTests",
             dependencies: [
-                "Archive", "BoxBridgeProtocol", "Subscriber", "Broker", "BusClient",
+                "Archive", "BoxBridgeProtocol", "Subscriber", "Broker", "BusClient", "TestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -290,13 +293,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SubscriberTests",
-            dependencies: ["Subscriber", "Broker", "BusClient", "BoxBridgeProtocol", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Subscriber", "Broker", "BusClient", "BoxBridgeProtocol", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IndexTests",
             dependencies: [
-                "Index", "Subscriber", "Broker", "BusClient", "BoxBridgeProtocol",
+                "Index", "Subscriber", "Broker", "BusClient", "BoxBridgeProtocol", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -305,7 +308,7 @@ let package = Package(
         .testTarget(
             name: "AlertTests",
             dependencies: [
-                "Alert", "Subscriber", "Broker", "BusClient", "BoxBridgeProtocol", "BoxBridgeConfig",
+                "Alert", "Subscriber", "Broker", "BusClient", "BoxBridgeProtocol", "BoxBridgeConfig", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -317,12 +320,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         /// Runs the built `boxbridge` binary as a real process.
-        .testTarget(name: "CLITests", dependencies: ["BusClient", "BoxBridgeProtocol"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["BusClient", "BoxBridgeProtocol", "Supervisor", "TestSupport"], swiftSettings: swiftSettings),
         /// Whole-system tests: real broker, collector and subscriber processes against the emulator.
         .testTarget(
             name: "SystemTests",
             dependencies: [
-                "BoxEmulator", "BusClient", "BoxBridgeProtocol", "BoxBridgeConfig",
+                "BoxEmulator", "BusClient", "BoxBridgeProtocol", "BoxBridgeConfig", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -2,6 +2,7 @@ import BoxBridgeConfig
 import BoxBridgeProtocol
 import BusClient
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Alert
@@ -86,12 +87,12 @@ struct AlertProcessTests {
         let first = try launch(config: configPath)
         #expect(await eventually(timeout: .seconds(20)) { lines(of: alertsFile).count >= 20 })
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        await exitStatus(of: first)
         let atKill = lines(of: alertsFile).count
         #expect(atKill < expected.count, "the kill landed mid-stream (\(atKill) of \(expected.count) alerts written)")
 
         let second = try launch(config: configPath)
-        defer { if second.isRunning { second.terminate() } }
+        defer { stopInBackground(second) }
         let lastSequences = Dictionary(journal.map { ($0.topic, $0.sequence + 1) }, uniquingKeysWith: max)
         let statePath = directory.path + "/state/state.json"
         #expect(await eventually(timeout: .seconds(20)) {
@@ -106,29 +107,19 @@ struct AlertProcessTests {
         #expect(ids.count == expected.count)
         // Stop the subscriber while its broker is still up: a graceful stop reports progress last.
         second.terminate()
-        second.waitUntilExit()
+        await exitStatus(of: second)
         #expect(second.terminationStatus == 0)
         await client.close()
         try await broker.stop()
     }
 
-    func run(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String], stdin: Data? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let output = try await runToCompletion(URL(fileURLWithPath: Self.binary), arguments, stdin: stdin)
+        return (output.status, output.stdoutText, output.stderrText)
     }
 
     @Test("alert test-rules prints what the engine fires, as the outputs write it; bad lines name file and line")
-    func testRulesCommand() throws {
+    func testRulesCommand() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the boxbridge binary first")
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }
@@ -140,27 +131,27 @@ struct AlertProcessTests {
         let input = try events.map { try $0.jsonString() }.joined(separator: "\n") + "\n"
         let file = directory.path + "/events.jsonl"
         try input.write(toFile: file, atomically: true, encoding: .utf8)
-        let result = try run(["alert", "test-rules", "--config", directory.path + "/none.conf", file])
+        let result = try await run(["alert", "test-rules", "--config", directory.path + "/none.conf", file])
         #expect(result.status == 0)
         let expected = try AlertRuleTester.run(events.map { envelope($0) }, ruleSet: AlertRuleSet(section: AlertSection())).map(AlertLine.json)
         #expect(expected.count == 2)
         #expect(result.stdout == expected.map { $0 + "\n" }.joined())
 
         try (input + "{\"no_such_field\": 1}\n").write(toFile: file, atomically: true, encoding: .utf8)
-        let bad = try run(["alert", "test-rules", "--config", directory.path + "/none.conf", file])
+        let bad = try await run(["alert", "test-rules", "--config", directory.path + "/none.conf", file])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("\(file):4: not a FileEvent or Envelope"))
     }
 
     @Test("a bad [alert] config stops `boxbridge alert` at start with file, line and key")
-    func badConfig() throws {
+    func badConfig() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the boxbridge binary first")
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }
         let config = directory.path + "/bridge.conf"
         try "[alert]\nstate_path = \"\(directory.path)/state\"\n\n[[alert.rules]]\nname = \"x\"\ncategories = [\"downloads\"]\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try run(["alert", "--config", config])
+        let result = try await run(["alert", "--config", config])
         #expect(result.status == 2)
         #expect(result.stderr.contains("bridge.conf:6: alert.rules[0].categories[0]: \"downloads\" is not a category"))
         #expect(result.stderr.contains("did you mean \"downloaded\"?"))

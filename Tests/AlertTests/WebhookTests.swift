@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import Subscriber
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Alert

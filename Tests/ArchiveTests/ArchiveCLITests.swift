@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Archive
@@ -12,18 +13,9 @@ struct ArchiveCLITests {
         var stderr: String
     }
 
-    static func boxbridge(_ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ArchiveProcessTests.executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    static func boxbridge(_ arguments: [String]) async throws -> Output {
+        let result = try await runToCompletion(URL(fileURLWithPath: ArchiveProcessTests.executable), arguments)
+        return Output(status: result.status, stdout: result.stdoutText, stderr: result.stderrText)
     }
 
     /// An archive of 300 events a minute apart from 2025-11-21 00:00 UTC in several sealed segments.
@@ -37,11 +29,11 @@ struct ArchiveCLITests {
     }
 
     @Test("verify passes a good archive, then fails with status 1 naming the one segment whose byte was flipped")
-    func verifyNamesFlippedSegment() throws {
+    func verifyNamesFlippedSegment() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: ArchiveProcessTests.executable))
         let root = try Self.archive()
         defer { Fixtures.remove(root) }
-        let good = try Self.boxbridge(["archive", "verify", root])
+        let good = try await Self.boxbridge(["archive", "verify", root])
         #expect(good.status == 0, "\(good.stderr)")
         #expect(good.stdout.contains("acme: OK"))
         #expect(good.stdout.contains("300 events"))
@@ -50,33 +42,33 @@ struct ArchiveCLITests {
         var bytes = try Data(contentsOf: URL(fileURLWithPath: root + "/" + segment))
         bytes[bytes.count / 2] ^= 0x01
         try bytes.write(to: URL(fileURLWithPath: root + "/" + segment))
-        let bad = try Self.boxbridge(["archive", "verify", root])
+        let bad = try await Self.boxbridge(["archive", "verify", root])
         #expect(bad.status == 1)
         #expect(bad.stdout.contains("FAILED at \(segment)"))
-        let json = try Self.boxbridge(["archive", "verify", "--json", root + "/acme"])
+        let json = try await Self.boxbridge(["archive", "verify", "--json", root + "/acme"])
         #expect(json.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["valid"] as? Bool == false)
         #expect((object["first_bad"] as? [String: Any])?["path"] as? String == segment)
 
-        let missing = try Self.boxbridge(["archive", "verify", root + "/nothing-here"])
+        let missing = try await Self.boxbridge(["archive", "verify", root + "/nothing-here"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("no archive"))
     }
 
     @Test("export prints the events of [from, to) as JSON lines, whatever the offset the bounds are written in")
-    func exportRange() throws {
+    func exportRange() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: ArchiveProcessTests.executable))
         let root = try Self.archive()
         defer { Fixtures.remove(root) }
-        let result = try Self.boxbridge(["archive", "export", "--from", "2025-11-21T01:10:00+01:00", "--to", "2025-11-21T00:20:00Z", root])
+        let result = try await Self.boxbridge(["archive", "export", "--from", "2025-11-21T01:10:00+01:00", "--to", "2025-11-21T00:20:00Z", root])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 10)
         let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         #expect(first["sequence"] as? Int == 10)
         #expect(first["raw"] != nil)
-        let bad = try Self.boxbridge(["archive", "export", "--from", "yesterday", "--to", "2025-11-21", root])
+        let bad = try await Self.boxbridge(["archive", "export", "--from", "yesterday", "--to", "2025-11-21", root])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("--from"))
     }

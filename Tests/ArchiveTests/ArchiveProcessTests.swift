@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Subscriber
 import SwiftProtobuf
+import TestSupport
 import Testing
 
 @testable import Archive
@@ -78,7 +79,7 @@ struct ArchiveProcessTests {
         var process = try Self.launch(config: config, log: log)
         #expect(await eventually(timeout: .seconds(20)) { Self.archivedCount(killedRoot) >= total / 3 })
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await exitStatus(of: process)
         #expect(process.terminationReason == .uncaughtSignal)
         let atKill = Self.archivedCount(killedRoot)
         #expect(atKill < total, "the kill came after the whole stream: nothing was interrupted")
@@ -87,7 +88,7 @@ struct ArchiveProcessTests {
         try await feeding.value
         #expect(await eventually(timeout: .seconds(30)) { Self.archivedCount(killedRoot) == total })
         process.terminate()  // SIGTERM: graceful
-        process.waitUntilExit()
+        await exitStatus(of: process)
         #expect(process.terminationStatus == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
 
         // The uninterrupted reference, from the same journal.

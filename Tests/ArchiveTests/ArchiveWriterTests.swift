@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Archive
@@ -180,21 +181,15 @@ struct ArchiveWriterTests {
     }
 
     @Test("sealed segments are standard gzip that zcat reads")
-    func zcatReadsSegments() throws {
+    func zcatReadsSegments() async throws {
         let root = try Fixtures.temporaryRoot()
         defer { Fixtures.remove(root) }
         let writer = try ArchiveWriter(configuration: .init(root: root, connection: Fixtures.connection), logger: Fixtures.logger)
         try writer.append(contentsOf: Fixtures.stream(count: 7))
         try writer.flush()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["gzip", "-dc", root + "/acme/2025-11-21/segment-000001.jsonl.gz"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let gzip = try await runToCompletion(URL(fileURLWithPath: "/usr/bin/env"), ["gzip", "-dc", root + "/acme/2025-11-21/segment-000001.jsonl.gz"])
+        let output = gzip.stdout
+        #expect(gzip.status == 0)
         #expect(output.split(separator: UInt8(ascii: "\n")).count == 7)
     }
 

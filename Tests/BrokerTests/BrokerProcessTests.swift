@@ -1,6 +1,7 @@
 import BoxBridgeProtocol
 import BusClient
 import Foundation
+import TestSupport
 import Testing
 @testable import Broker
 
@@ -13,7 +14,7 @@ struct BrokerProcessTests {
         return url.appendingPathComponent(".build/debug/boxbridge").path
     }()
 
-    func launch(journal: String, endpointsFile: String) throws -> (Process, BusEndpoints) {
+    func launch(journal: String, endpointsFile: String) async throws -> (Process, BusEndpoints) {
         try? FileManager.default.removeItem(atPath: endpointsFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
@@ -33,7 +34,7 @@ struct BrokerProcessTests {
             {
                 return (process, BusEndpoints(ingest: ingest, publish: publish, control: control))
             }
-            Thread.sleep(forTimeInterval: 0.02)
+            try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
         throw CancellationError()
@@ -47,7 +48,7 @@ struct BrokerProcessTests {
         let journal = directory.path + "/journal"
         let endpointsFile = directory.path + "/endpoints.json"
 
-        let (first, endpoints) = try launch(journal: journal, endpointsFile: endpointsFile)
+        let (first, endpoints) = try await launch(journal: journal, endpointsFile: endpointsFile)
         let client = try BusClient(endpoints: endpoints, timeout: .seconds(5))
         var lastAck = Boxbridge_V1_IngestAck()
         for batch in 0..<20 {
@@ -56,15 +57,12 @@ struct BrokerProcessTests {
             #expect(lastAck.status == .durable)
         }
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        await exitStatus(of: first)
         await client.close()
         #expect(lastAck.lastSequences["box/acme/created"] == 100)
 
-        let (second, restarted) = try launch(journal: journal, endpointsFile: endpointsFile)
-        defer {
-            second.terminate()
-            second.waitUntilExit()
-        }
+        let (second, restarted) = try await launch(journal: journal, endpointsFile: endpointsFile)
+        defer { stopInBackground(second) }
         let again = try BusClient(endpoints: restarted, timeout: .seconds(5))
         let stats = try await again.stats()
         #expect(stats.topics.first { $0.topic == "box/acme/created" }?.lastSequence == 100)

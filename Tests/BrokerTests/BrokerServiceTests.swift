@@ -1,6 +1,7 @@
 import BoxBridgeProtocol
 import BusClient
 import Foundation
+import TestSupport
 import Testing
 import ZeroMQ
 @testable import Broker

@@ -20,19 +20,6 @@ let quietLogger: Logger = {
     return logger
 }()
 
-/// Polls `condition` until it holds or `timeout` passes; the deadline is what fails a test.
-func eventually(
-    timeout: Duration = .seconds(5), _ condition: () async throws -> Bool
-) async rethrows -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while clock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return try await condition()
-}
-
 extension Journal {
     /// Appends a batch of `count` tiny envelopes on `topic`, continuing its sequence.
     @discardableResult

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `boxbridge` executable as a real process, for tests of what a user sees.
 struct BoxBridgeProcess {
@@ -31,36 +32,17 @@ struct BoxBridgeProcess {
         currentDirectory: URL? = nil,
         timeout: Duration = .seconds(30)
     ) async throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
-        process.environment = env
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-
-        // Read both pipes concurrently so a chatty process cannot block on a full pipe.
-        async let stdoutData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderrData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                throw TimedOut(arguments: arguments)
-            }
-            try await Task.sleep(for: .milliseconds(10))
+        // TestSupport reads both pipes on threads of their own and awaits the exit without
+        // holding a cooperative thread (a detached task reading a pipe would hold one).
+        do {
+            let output = try await runToCompletion(
+                executable, arguments, stdin: stdin.map { Data($0.utf8) }, environment: env,
+                currentDirectory: currentDirectory, timeout: timeout)
+            return Result(status: output.status, stdout: output.stdoutText, stderr: output.stderrText)
+        } catch is ChildTimedOut {
+            throw TimedOut(arguments: arguments)
         }
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: await stdoutData, as: UTF8.self),
-            stderr: String(decoding: await stderrData, as: UTF8.self)
-        )
     }
 }

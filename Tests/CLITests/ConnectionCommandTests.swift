@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -9,7 +10,7 @@ import FoundationNetworking
 /// `boxbridge emulator` process on an ephemeral port.
 @Suite("boxbridge connection")
 struct ConnectionCommandTests {
-    /// A running `boxbridge emulator --port 0`, stopped (SIGTERM, then waited for) by `stop()`.
+    /// A running `boxbridge emulator --port 0`, stopped (SIGTERM, SIGKILL if it lingers) by `stop()`.
     final class Emulator: @unchecked Sendable {
         let process: Process
         let port: Int
@@ -45,9 +46,9 @@ struct ConnectionCommandTests {
             state = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
         }
 
+        /// Returns at once (it is called from `defer`): the wait for the exit happens on GCD.
         func stop() {
-            process.terminate()
-            process.waitUntilExit()
+            stopInBackground(process)
         }
     }
 

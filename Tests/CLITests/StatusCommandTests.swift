@@ -1,6 +1,7 @@
 import BoxBridgeProtocol
 import BusClient
 import Foundation
+import TestSupport
 import Testing
 
 /// A real `boxbridge broker` on ephemeral ports, for the commands that ask it.
@@ -9,7 +10,7 @@ struct BrokerUnderTest {
     let endpoints: BusEndpoints
     let directory: String
 
-    static func launch(connections: [String]) throws -> BrokerUnderTest {
+    static func launch(connections: [String]) async throws -> BrokerUnderTest {
         let directory = NSTemporaryDirectory() + "boxbridge-status-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let endpointsFile = directory + "/endpoints.json"
@@ -32,16 +33,15 @@ struct BrokerUnderTest {
                     process: process, endpoints: BusEndpoints(ingest: ingest, publish: publish, control: control),
                     directory: directory)
             }
-            Thread.sleep(forTimeInterval: 0.02)
+            try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
         throw BoxBridgeProcess.TimedOut(arguments: process.arguments ?? [])
     }
 
+    /// SIGTERM; the folder goes once the broker has exited. Waits on GCD, never on the caller's thread.
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: directory)
+        stopInBackground(process) { [directory] in try? FileManager.default.removeItem(atPath: directory) }
     }
 }
 
@@ -62,7 +62,7 @@ struct StatusCommandTests {
 
     @Test("a collector's lease and progress, a subscriber's cursor and lag, topics: as tables and JSON")
     func fullStatus() async throws {
-        let broker = try BrokerUnderTest.launch(connections: ["acme", "globex"])
+        let broker = try await BrokerUnderTest.launch(connections: ["acme", "globex"])
         defer { broker.stop() }
         let client = try BusClient(endpoints: broker.endpoints, timeout: .seconds(5))
         var beat = Boxbridge_V1_CollectorHeartbeat()
@@ -139,7 +139,7 @@ struct StatusCommandTests {
 
     @Test("--watch without a terminal appends one block per refresh; --count stops it")
     func watch() async throws {
-        let broker = try BrokerUnderTest.launch(connections: ["acme"])
+        let broker = try await BrokerUnderTest.launch(connections: ["acme"])
         defer { broker.stop() }
         let control = broker.endpoints.control
         let result = try await BoxBridgeProcess.run(

@@ -107,13 +107,25 @@ struct UpCommandTests {
         return path
     }
 
+    /// `up` on ports free a moment ago. Suites run in parallel and bind ephemeral ports too, so one
+    /// may take a port between the probe and up's own check: that refusal is retried on new ports.
+    func startUp(in directory: String) async throws -> (RunningUp, String) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let config = try writeConfig(in: directory)
+            let up = try RunningUp(arguments: ["up", "--config", config, "--no-status", "--stop-timeout", "5"], directory: directory)
+            _ = await eventually(within: .seconds(60)) { up.stderr.contains("boxbridge is up") || !up.process.isRunning }
+            if up.process.isRunning || attempt == 3 || !up.stderr.contains("is already in use") { return (up, config) }
+        }
+    }
+
     @Test("up starts every role, status answers, a killed child is restarted, SIGINT stops them all")
     func upStatusRestartStop() async throws {
         let directory = NSTemporaryDirectory() + "boxbridge-up-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let config = try writeConfig(in: directory)
-        let up = try RunningUp(arguments: ["up", "--config", config, "--no-status", "--stop-timeout", "5"], directory: directory)
+        let (up, config) = try await startUp(in: directory)
         defer {
             // Never leave a process tree behind, whatever failed above.
             if up.process.isRunning { kill(up.process.processIdentifier, SIGKILL) }

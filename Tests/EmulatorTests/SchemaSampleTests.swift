@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BoxEmulator
 import Foundation
+import TestSupport
 import Testing
 
 /// Dumps one sample of every response kind and validates them against openapi.json with
@@ -9,17 +10,12 @@ import Testing
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let script = repoRoot.appendingPathComponent("scripts/validate-emulator-schemas").path
 
-    static var validatorAvailable: Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import jsonschema"]
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
+    static func validatorAvailable() async -> Bool {
+        let probe = try? await runToCompletion(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import jsonschema"])
+        return probe?.status == 0
     }
 
-    @Test(.enabled(if: SchemaSampleTests.validatorAvailable, "needs python3 with jsonschema"))
+    @Test(.enabled("needs python3 with jsonschema") { await SchemaSampleTests.validatorAvailable() })
     func everyResponseKindMatchesBoxSchemas() async throws {
         let dir: URL
         if let d = ProcessInfo.processInfo.environment["EMULATOR_SAMPLES_DIR"] {
@@ -95,16 +91,9 @@ import Testing
         }
         #expect(written > 60)
 
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", SchemaSampleTests.script, dir.path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let validation = try await runToCompletion(URL(fileURLWithPath: "/usr/bin/env"), ["python3", SchemaSampleTests.script, dir.path])
+        let text = validation.stdoutText + validation.stderrText
+        #expect(validation.status == 0, "\(text)")
         #expect(text.contains(" passed, 0 failed"))
         if ProcessInfo.processInfo.environment["EMULATOR_SAMPLES_DIR"] == nil { try? FileManager.default.removeItem(at: dir) }
     }

@@ -3,6 +3,7 @@ import Broker
 import BusClient
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 @testable import Index
 
@@ -94,23 +95,17 @@ struct IndexProcessTests {
         let killedAt = await eventually { count(interrupted) >= 150 }
         #expect(killedAt)
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        await exitStatus(of: first)
         #expect(first.terminationReason == .uncaughtSignal)
         let atKill = count(interrupted)
         for number in batches / 2..<batches { _ = try await client.publish(batch(number)) }
         #expect(atKill < total, "the kill must land mid-stream")
 
         let second = try launchIndex(db: interrupted, endpoints: endpoints)
-        defer {
-            second.terminate()
-            second.waitUntilExit()
-        }
+        defer { stopInBackground(second) }
         let uninterrupted = directory.path + "/uninterrupted.sqlite"
         let reference = try launchIndex(db: uninterrupted, endpoints: endpoints)
-        defer {
-            reference.terminate()
-            reference.waitUntilExit()
-        }
+        defer { stopInBackground(reference) }
         #expect(await eventually(timeout: .seconds(30)) { count(interrupted) >= total && count(uninterrupted) >= total })
         // The cursors cover exactly every published sequence, none skipped.
         let cursorsDone = await eventually {
@@ -126,10 +121,10 @@ struct IndexProcessTests {
 
         // Graceful stop (SIGTERM) exits cleanly; stop the indexers before the broker they talk to.
         second.terminate()
-        second.waitUntilExit()
+        await exitStatus(of: second)
         #expect(second.terminationStatus == 0)
         reference.terminate()
-        reference.waitUntilExit()
+        await exitStatus(of: reference)
         #expect(reference.terminationStatus == 0)
         await client.close()
         try await broker.stop()

@@ -1,6 +1,7 @@
 import BoxBridgeProtocol
 import BusClient
 import Foundation
+import TestSupport
 import Testing
 @testable import Subscriber
 

@@ -23,17 +23,6 @@ let quietLogger: Logger = {
     return logger
 }()
 
-/// Polls `condition` until it holds or `timeout` passes; the deadline is what fails a test.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while clock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return try await condition()
-}
-
 /// A broker on ephemeral loopback ports with its journal in a temporary folder.
 struct TestBroker {
     let directory: TemporaryDirectory

@@ -6,6 +6,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Logging
+import TestSupport
 import Testing
 
 /// The collector as a user runs it: real `boxbridge broker` and `boxbridge collector` processes
@@ -158,7 +159,7 @@ struct CollectorSystemTests {
                 let published = stats.topics.reduce(0) { $0 + Int($1.messages) }
                 return published >= 50 ? published : nil
             }
-            harness.kill9("collector-a")
+            await harness.kill9("collector-a")
             let partial = try await SystemHarness.idCounts(client: client, prefix: Topic.boxPrefix("demo"))
             #expect(partial.count < truth.inScope.count, "killed after the backfill finished (\(before) published): nothing tested")
 
@@ -206,7 +207,7 @@ struct CollectorSystemTests {
             }
 
             let killedAt = ContinuousClock.now
-            harness.kill9("collector-a")
+            await harness.kill9("collector-a")
             _ = try await harness.awaitCondition("collector-b holds all four", timeout: .seconds(6), every: .milliseconds(50)) {
                 () -> Bool? in
                 let held = try await holders()
@@ -258,7 +259,7 @@ struct CollectorSystemTests {
             let handover = ContinuousClock.now - stoppedAt
             #expect(handover < .seconds(3), "took \(handover) with a 20 s lease timeout")
             let exit = try #require(harness.processes["collector-a"])
-            exit.waitUntilExit()
+            await exitStatus(of: exit)
             #expect(exit.terminationStatus == 0, "collector-a did not stop cleanly: \(harness.log("collector-a").suffix(2_000))")
 
             let counts = try await Self.settledCounts(harness, client: client, connection: "demo", truth: truth)

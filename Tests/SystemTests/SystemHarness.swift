@@ -1,6 +1,7 @@
 import BoxBridgeProtocol
 import BusClient
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs real `boxbridge broker` and `boxbridge collector` processes for a test, in a temporary
@@ -32,19 +33,20 @@ final class SystemHarness: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
 
-    /// Stops every process still running (SIGTERM, then SIGKILL) and removes the folder.
+    /// Stops every process still running (SIGTERM, then SIGKILL after 5 s) and then removes the
+    /// folder. Returns at once (it runs in `defer`): the waiting happens on GCD, never on a
+    /// cooperative thread the in-process emulator of another test may need.
     func cleanup() {
-        for process in processes.values where process.isRunning {
-            process.terminate()
-        }
-        let deadline = Date().addingTimeInterval(5)
+        let stopped = DispatchGroup()
         for process in processes.values {
-            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            stopped.enter()
+            stopInBackground(process) { stopped.leave() }
         }
-        if ProcessInfo.processInfo.environment["BOXBRIDGE_KEEP_TEST_FILES"] == nil {
-            try? FileManager.default.removeItem(atPath: folder)
+        let folder = folder
+        stopped.notify(queue: .global()) {
+            if ProcessInfo.processInfo.environment["BOXBRIDGE_KEEP_TEST_FILES"] == nil {
+                try? FileManager.default.removeItem(atPath: folder)
+            }
         }
     }
 
@@ -145,7 +147,7 @@ final class SystemHarness: @unchecked Sendable {
         _ = try await awaitCondition("boxbridge \(arguments.joined(separator: " ")) exits", timeout: timeout, every: .milliseconds(20)) {
             process.isRunning ? nil : true
         }
-        return (process.terminationStatus, log(name))
+        return (await exitStatus(of: process), log(name))
     }
 
     /// SIGTERM: a graceful stop.
@@ -153,11 +155,11 @@ final class SystemHarness: @unchecked Sendable {
         processes[name]?.terminate()
     }
 
-    /// kill -9.
-    func kill9(_ name: String) {
+    /// kill -9, then waits for the exit (suspending, not blocking).
+    func kill9(_ name: String) async {
         guard let process = processes[name] else { return }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await exitStatus(of: process)
     }
 
     /// Polls `probe` until it returns a value, or fails after `timeout`.

@@ -8,7 +8,7 @@ import Testing
 struct AuthTests {
     @Test("an app config with an encrypted PKCS#8 key yields a signer whose assertions Box would accept")
     func appConfigToAssertion() async throws {
-        let key = try TestKey.make()
+        let key = try await TestKey.make()
         #expect(key.encryptedPEM.contains("BEGIN ENCRYPTED PRIVATE KEY"))
         let config = try BoxAppConfig.parse(try key.appConfig(), source: "box_config.json")
         #expect(config.clientID == "client-abc")
@@ -45,7 +45,7 @@ struct AuthTests {
 
     @Test("a user subject signs box_sub_type user")
     func userSubject() async throws {
-        let key = try TestKey.make()
+        let key = try await TestKey.make()
         let credentials = try BoxAppConfig.parse(try key.appConfig(), source: "cfg").jwtCredentials(subject: .user("987"))
         let claims = try jwtSegment(try await JWTAssertionSigner(credentials: credentials).assertion(unixNow: 0), 1)
         #expect(claims["sub"] as? String == "987")
@@ -53,8 +53,8 @@ struct AuthTests {
     }
 
     @Test("a wrong passphrase is an error naming the field, never the secrets")
-    func wrongPassphrase() throws {
-        let key = try TestKey.make()
+    func wrongPassphrase() async throws {
+        let key = try await TestKey.make()
         var config = try BoxAppConfig.parse(try key.appConfig(), source: "box_config.json")
         config.passphrase = Secret("wrong-passphrase")
         #expect {

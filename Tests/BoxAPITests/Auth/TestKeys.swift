@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// An RSA key made for one test, plain and encrypted the way Box's app config ships it.
 struct TestKey {
@@ -8,16 +9,16 @@ struct TestKey {
     let passphrase: String
 
     /// Makes a 2048-bit key with `openssl genpkey` and encrypts it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`.
-    static func make(passphrase: String = "correct horse battery staple") throws -> TestKey {
+    static func make(passphrase: String = "correct horse battery staple") async throws -> TestKey {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("boxapi-key-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let plain = dir.appendingPathComponent("key.pem").path
         let encrypted = dir.appendingPathComponent("key.enc.pem").path
-        try run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", plain])
+        try await run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", plain])
         let publicKey = dir.appendingPathComponent("key.pub.pem").path
-        try run(["pkey", "-in", plain, "-pubout", "-out", publicKey])
-        try run(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", plain, "-out", encrypted, "-passout", "pass:\(passphrase)"])
+        try await run(["pkey", "-in", plain, "-pubout", "-out", publicKey])
+        try await run(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", plain, "-out", encrypted, "-passout", "pass:\(passphrase)"])
         return TestKey(
             plainPEM: try String(contentsOfFile: plain, encoding: .utf8),
             publicPEM: try String(contentsOfFile: publicKey, encoding: .utf8),
@@ -38,16 +39,10 @@ struct TestKey {
         return Array(try JSONSerialization.data(withJSONObject: object))
     }
 
-    private static func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "openssl", code: Int(process.terminationStatus))
+    private static func run(_ arguments: [String]) async throws {
+        let result = try await runToCompletion(URL(fileURLWithPath: "/usr/bin/openssl"), arguments)
+        guard result.status == 0 else {
+            throw NSError(domain: "openssl", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderrText])
         }
     }
 }

@@ -24,7 +24,7 @@ struct EmulatorIntegrationTests {
 
     @Test("a JWT app config with an encrypted key authenticates")
     func jwtAuthenticates() async throws {
-        let key = try TestKey.make()
+        let key = try await TestKey.make()
         var configuration = EmulatorHarness.configuration(backlog: 10)
         configuration.clientID = "client-abc"
         configuration.clientSecret = "s3cret-value"
@@ -42,8 +42,8 @@ struct EmulatorIntegrationTests {
 
     @Test("a JWT signed with another key is refused with Box's OAuth2 error, not retried")
     func jwtWrongKeyRefused() async throws {
-        let key = try TestKey.make()
-        let other = try TestKey.make()
+        let key = try await TestKey.make()
+        let other = try await TestKey.make()
         var configuration = EmulatorHarness.configuration(backlog: 1)
         configuration.clientID = "client-abc"
         configuration.clientSecret = "s3cret-value"
