@@ -68,7 +68,11 @@ struct ArchiveBench: AsyncParsableCommand {
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = Double(events) / seconds
-        let cpuPerEvent = (Self.cpuSeconds() - cpuStart) / Double(events)
+        let cpuSeconds = Self.cpuSeconds() - cpuStart
+        let cpuPerEvent = cpuSeconds / Double(events)
+        // Below the core count while the machine is idle means a serial stretch; under other load it
+        // is the share the scheduler gave us, so read the rate together with the CPU per event.
+        let coresBusy = cpuSeconds / seconds
 
         let verifyStart = clock.now
         let verification = ArchiveVerifier.verify(root: root, connection: "bench")
@@ -83,7 +87,8 @@ struct ArchiveBench: AsyncParsableCommand {
                 "meets_target": meetsTarget, "events": events, "mean_raw_bytes": rawBytes / max(events, 1),
                 "archived_bytes": archived, "segments": verification.segmentsVerified, "seconds": seconds,
                 "verify_events_per_second": Int(Double(events) / verifySeconds), "verified": verification.isValid,
-                "cpu_microseconds_per_event": cpuPerEvent * 1e6,
+                "cpu_microseconds_per_event": cpuPerEvent * 1e6, "cores_busy": coresBusy,
+                "cores": ProcessInfo.processInfo.activeProcessorCount,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -94,7 +99,8 @@ struct ArchiveBench: AsyncParsableCommand {
                   String(format: "(%.1f%% of raw JSON)", 100 * Double(archived) / Double(max(rawBytes, 1))))
             print(String(format: "  verify: %.0f events/s, chain %@", Double(events) / verifySeconds,
                          verification.isValid ? "valid" : "INVALID: \(verification.firstBad?.description ?? "")"))
-            print(String(format: "  CPU: %.1f µs per event (%.0f events per CPU-second, all cores)", cpuPerEvent * 1e6, 1 / cpuPerEvent))
+            print(String(format: "  CPU: %.1f µs per event (%.0f events per CPU-second, all cores); %.2f of %d cores busy",
+                         cpuPerEvent * 1e6, 1 / cpuPerEvent, coresBusy, ProcessInfo.processInfo.activeProcessorCount))
             print(String(format: "  throughput: %.0f events/s (target ≥ %.0f) %@",
                          rate, Self.target, meetsTarget ? "OK" : "BELOW TARGET"))
         }

@@ -46,6 +46,12 @@ public enum SealReason: String, Sendable {
 /// ranges. A restart truncates the open file back to that length and continues it, so after
 /// `kill -9` the subscriber resumes from ``committedCursor`` and the sealed bytes are the same as
 /// an uninterrupted run's; without a commit only the manifest counts (``resumeCursor``).
+///
+/// A full segment is sealed in the background (gzip, SHA-256, atomic write, manifest append) while
+/// the next one fills, one seal at a time. It counts as sealed only once it is on disk and in the
+/// manifest: ``commit()``, ``flush()``, ``applyRetention(keepDays:now:)``, ``resumeCursor`` and
+/// `deinit` wait for it. If a background seal fails, the call that collects it throws and so does
+/// every later call: reopen the writer (a restart), which resumes from what is durable.
 /// Not thread-safe: own it from one task or actor.
 public final class ArchiveWriter {
     public let configuration: ArchiveConfiguration
@@ -53,26 +59,27 @@ public final class ArchiveWriter {
     private var lastChain: String
     private var nextIndex: Int
     private var sealedCursor: [String: UInt64]
+    /// `sealedCursor` plus the segment being sealed in the background: what duplicates are judged by.
+    private var closedCursor: [String: UInt64]
     private var sealedSegments: [(path: String, day: String)]
     private var removedSegments: Set<String>
     private var open: OpenSegment?
+    private var sealing: SealJob?
+    /// The buffer and gzip members of the last sealed segment, reused by the next one: their
+    /// pages are already mapped, and a fresh 64 MiB per segment cost a page fault per 4 KiB.
+    private var spareBuffer: ByteStore?
+    private var spareMembers: Gzip.Members?
+    private var failure: (any Error)?
     private let ownPrefixes: [String]
+    private let encoder = LineEncoder()
+    /// Test hook: runs on the sealer thread before a seal's first write.
+    var beforeSeal: (@Sendable (Int) throws -> Void)?
 
-    private struct OpenSegment {
-        var index: Int
-        var day: String
-        /// `day` as days since 1970: compared per envelope without building a string.
-        var dayNumber: Int64
-        var buffer = Data()
-        var flushedBytes = 0
-        var events = 0
-        var topics: [String: TopicRange] = [:]
-        var fd: Int32
-        var path: String
+    /// Per topic, the next sequence not yet sealed (waits for a seal in progress).
+    public var resumeCursor: [String: UInt64] {
+        _ = try? finishSealing()
+        return sealedCursor
     }
-
-    /// Per topic, the next sequence not yet sealed.
-    public var resumeCursor: [String: UInt64] { sealedCursor }
 
     /// Per topic, the next sequence not yet durable (sealed, or in the open segment at its last
     /// ``commit()``): where a subscriber that commits every batch resumes after a restart.
@@ -80,7 +87,7 @@ public final class ArchiveWriter {
 
     /// Per topic, the next sequence not yet archived (sealed or open): where live delivery continues.
     public var nextExpected: [String: UInt64] {
-        var cursor = sealedCursor
+        var cursor = closedCursor
         for (topic, range) in open?.topics ?? [:] { cursor[topic] = max(cursor[topic] ?? 0, range.last + 1) }
         return cursor
     }
@@ -121,6 +128,7 @@ public final class ArchiveWriter {
         self.lastChain = chain
         self.nextIndex = maxIndex + 1
         self.sealedCursor = cursor
+        self.closedCursor = cursor
         self.sealedSegments = segments
         self.removedSegments = removed
         self.committedCursor = cursor
@@ -130,60 +138,52 @@ public final class ArchiveWriter {
     }
 
     deinit {
+        // A seal in progress finishes (a process that exits normally leaves it sealed).
+        sealing?.wait()
         if let open { close(open.fd) }
     }
 
     /// Archives one envelope, sealing the open segment first when the envelope's UTC day differs.
     @discardableResult
     public func append(_ envelope: Boxbridge_V1_Envelope) throws -> AppendOutcome {
-        try append(envelope, line: nil)
-    }
-
-    private func append(_ envelope: Boxbridge_V1_Envelope, line encoded: [UInt8]?) throws -> AppendOutcome {
-        if !ownPrefixes.contains(where: { envelope.topic.hasPrefix($0) }),
-           let connection = Topic.connection(of: envelope.topic), connection != configuration.connection {
-            throw ArchiveError(
-                .invalidEnvelope,
-                "envelope \(envelope.topic)#\(envelope.sequence) belongs to connection \(connection), not \(configuration.connection)")
-        }
-        let expected = open?.topics[envelope.topic].map { $0.last + 1 } ?? sealedCursor[envelope.topic] ?? 0
-        if envelope.sequence < expected { return .duplicate }
+        try checkUsable()
+        try LineEncoder.checkConnection(envelope, ownPrefixes: ownPrefixes, connection: configuration.connection)
+        if envelope.sequence < expectedSequence(envelope.topic) { return .duplicate }
+        var line: [UInt8] = []
+        try ArchiveRecord.appendLine(for: envelope, to: &line)
         let dayNumber = UTCTime.floorDiv(ArchiveRecord.eventTime(of: envelope).seconds, 86_400)
-        let line = try encoded ?? ArchiveRecord.lineBytes(for: envelope)
-        if let current = open, current.dayNumber != dayNumber { try seal(reason: .dayChanged) }
-        if open == nil { open = try startSegment(day: UTCTime.day(seconds: dayNumber * 86_400), dayNumber: dayNumber) }
-        open!.buffer.append(contentsOf: line)
-        open!.events += 1
-        if var range = open!.topics[envelope.topic] {
-            range.last = envelope.sequence
-            range.count += 1
-            open!.topics[envelope.topic] = range
-        } else {
-            open!.topics[envelope.topic] = TopicRange(first: envelope.sequence, last: envelope.sequence, count: 1)
-        }
-        // The open file is written at commit only: what is not committed is cut back on restart
-        // anyway, and the lines are in memory until the seal.
-        if open!.buffer.count >= configuration.maxSegmentBytes { try seal(reason: .sizeLimit) }
-        return .archived
+        return try line.withUnsafeBytes { try file(envelope, dayNumber: dayNumber, line: $0) }
     }
 
     /// Archives envelopes in order; returns how many were new (not duplicates).
     @discardableResult
     public func append(contentsOf envelopes: some Sequence<Boxbridge_V1_Envelope>) throws -> Int {
+        try checkUsable()
         let batch = Array(envelopes)
         // Encoding is most of the cost and independent per envelope: spread it over the cores,
         // then file the lines strictly in order so the bytes stay the same.
-        let lines = Self.encodeConcurrently(batch)
+        let encoded = encoder.encode(batch, ownPrefixes: ownPrefixes, connection: configuration.connection)
         var archived = 0
-        for (envelope, line) in zip(batch, lines) where try append(envelope, line: try line.get()) == .archived {
-            archived += 1
+        for chunk in encoded {
+            for position in 0..<chunk.count {
+                let envelope = batch[chunk.first + position]
+                if let failure = chunk.failure, failure.position == position { throw failure.error }
+                if envelope.sequence < expectedSequence(envelope.topic) { continue }
+                let outcome = try chunk.line(position) { line in
+                    try file(envelope, dayNumber: chunk.dayNumbers[position], line: line)
+                }
+                if outcome == .archived { archived += 1 }
+            }
         }
         return archived
     }
 
-    /// Makes everything appended so far durable without sealing: fsyncs the open segment, then
-    /// atomically records its length and topic ranges, which a restart resumes from.
+    /// Makes everything appended so far durable without sealing: waits for a seal in progress,
+    /// fsyncs the open segment, then atomically records its length and topic ranges, which a
+    /// restart resumes from.
     public func commit() throws {
+        try checkUsable()
+        try finishSealing()
         guard let segment = open, segment.events > 0 else {
             committedCursor = sealedCursor
             return
@@ -197,16 +197,21 @@ public final class ArchiveWriter {
         committedCursor = nextExpected
     }
 
-    /// Seals the open segment (at shutdown or when idle). Returns its manifest entry, or nil when empty.
+    /// Seals the open segment (at shutdown or when idle) and waits until every seal is on disk and
+    /// in the manifest. Returns the open segment's manifest entry, or nil when it was empty.
     @discardableResult
     public func flush() throws -> ManifestEntry? {
+        try checkUsable()
         try seal(reason: .flush)
+        return try finishSealing()
     }
 
     /// Removes sealed segments whose UTC day is more than `keepDays` days before `now`'s day,
     /// recording them in the manifest first so the chain still verifies. Returns the removed paths.
     @discardableResult
     public func applyRetention(keepDays: Int, now: Date) throws -> [String] {
+        try checkUsable()
+        try finishSealing()
         let today = UTCTime.daysSinceEpoch(of: UTCTime.day(now)) ?? 0
         let keepFrom = UTCTime.day(seconds: (today - Int64(max(0, keepDays))) * 86_400)
         let expired = sealedSegments.filter { $0.day < keepFrom && !removedSegments.contains($0.path) }.map(\.path)
@@ -229,57 +234,104 @@ public final class ArchiveWriter {
 
     // MARK: Segments
 
+    private func checkUsable() throws {
+        if let failure { throw failure }
+    }
+
+    private func expectedSequence(_ topic: String) -> UInt64 {
+        if let range = open?.topics[topic] { return range.last + 1 }
+        return closedCursor[topic] ?? 0
+    }
+
+    /// Adds one encoded line to the open segment, sealing first on a new UTC day and after when full.
+    private func file(_ envelope: Boxbridge_V1_Envelope, dayNumber: Int64, line: UnsafeRawBufferPointer) throws -> AppendOutcome {
+        if let current = open?.dayNumber, current != dayNumber { try seal(reason: .dayChanged) }
+        // Moved out and back so the topic dictionary stays uniquely referenced (no copy on write).
+        var segment = try open.take() ?? startSegment(day: UTCTime.day(seconds: dayNumber * 86_400), dayNumber: dayNumber)
+        // The open file is written at commit only: what is not committed is cut back on restart
+        // anyway, and the lines are in memory until the seal.
+        segment.buffer.append(line)
+        segment.events += 1
+        segment.topics[envelope.topic, default: TopicRange(first: envelope.sequence, last: envelope.sequence, count: 0)].add(envelope.sequence)
+        let full = segment.buffer.count >= configuration.maxSegmentBytes
+        open = segment
+        if full { try seal(reason: .sizeLimit) }
+        return .archived
+    }
+
     private func startSegment(day: String, dayNumber: Int64) throws -> OpenSegment {
         let folder = (configuration.connectionPath as NSString).appendingPathComponent(day)
         try FileSystem.makeDirectory(folder)
         let path = (folder as NSString).appendingPathComponent(Self.segmentName(nextIndex) + ".open")
         let fd = try FileSystem.openForAppend(path)
-        return OpenSegment(index: nextIndex, day: day, dayNumber: dayNumber, fd: fd, path: path)
+        let buffer = spareBuffer ?? ByteStore(capacity: min(configuration.maxSegmentBytes, 64 << 20) + (256 << 10))
+        spareBuffer = nil
+        return OpenSegment(index: nextIndex, day: day, dayNumber: dayNumber, buffer: buffer, fd: fd, path: path)
     }
 
     private func writePending() throws {
         guard var segment = open, segment.buffer.count > segment.flushedBytes else { return }
-        try FileSystem.writeAll(segment.fd, segment.buffer.subdata(in: segment.flushedBytes..<segment.buffer.count), path: segment.path)
+        let bytes = segment.buffer.bytes
+        try FileSystem.writeAll(segment.fd, UnsafeRawBufferPointer(rebasing: bytes[segment.flushedBytes...]), path: segment.path)
         segment.flushedBytes = segment.buffer.count
         open = segment
     }
 
-    @discardableResult
-    private func seal(reason: SealReason) throws -> ManifestEntry? {
-        guard let segment = open, segment.events > 0 else { return nil }
-        let compressed = try Gzip.compress(segment.buffer, level: configuration.compressionLevel)
+    /// Hands the open segment to the background sealer (after the previous seal has finished).
+    private func seal(reason: SealReason) throws {
+        guard let segment = open, segment.events > 0 else { return }
+        try finishSealing()
         let relative = segment.day + "/" + Self.segmentName(segment.index)
-        let full = (configuration.connectionPath as NSString).appendingPathComponent(relative)
-        try FileSystem.writeAtomically(compressed, to: full)
-        let entry = ManifestEntry.segment(
-            path: relative, index: segment.index, day: segment.day, events: segment.events,
-            bytes: compressed.count, sha256: Hex.sha256(compressed), topics: segment.topics, prev: lastChain)
-        try FileSystem.appendDurably(try entry.line(), to: configuration.manifestPath)
-        lastChain = entry.chain
-        nextIndex = segment.index + 1
-        for (topic, range) in segment.topics { sealedCursor[topic] = max(sealedCursor[topic] ?? 0, range.last + 1) }
-        sealedSegments.append((relative, segment.day))
-        committedCursor.merge(sealedCursor) { Swift.max($0, $1) }
-        close(segment.fd)
-        try FileSystem.remove(segment.path)
+        let job = SealJob(
+            segment: segment, relative: relative,
+            full: (configuration.connectionPath as NSString).appendingPathComponent(relative),
+            manifestPath: configuration.manifestPath, prev: lastChain, level: configuration.compressionLevel,
+            members: spareMembers ?? Gzip.Members(), beforeSeal: beforeSeal)
+        spareMembers = nil
         open = nil
+        nextIndex = segment.index + 1
+        for (topic, range) in segment.topics { closedCursor[topic] = max(closedCursor[topic] ?? 0, range.last + 1) }
+        sealing = job
+        // A thread of its own, not a GCD global queue: callers waiting for it (commit, the next
+        // seal) block the thread they run on, which may be one of Swift's few pool threads, and
+        // the job must never need one of those to finish.
+        let thread = Thread { job.run() }
+        thread.name = "archive-seal"
+        thread.start()
         logger.debug(
-            "archive segment sealed",
+            "archive segment sealing",
             metadata: [LogKey.path: "\(relative)", LogKey.archiveSealReason: "\(reason.rawValue)", LogKey.archiveEvents: "\(segment.events)"])
-        return entry
     }
 
-    private static func encodeConcurrently(_ batch: [Boxbridge_V1_Envelope]) -> [Result<[UInt8], any Error>] {
-        let chunks = batch.count >= 64 ? min(ProcessInfo.processInfo.activeProcessorCount, 8) : 1
-        guard chunks > 1 else { return batch.map { envelope in Result { try ArchiveRecord.lineBytes(for: envelope) } } }
-        let results = ResultSlots(count: batch.count)
-        let chunkSize = (batch.count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            for index in (chunk * chunkSize)..<min(batch.count, (chunk + 1) * chunkSize) {
-                results.set(index, Result { try ArchiveRecord.lineBytes(for: batch[index]) })
-            }
+    /// Waits for the seal in progress and records it; returns its entry (nil when none was running).
+    @discardableResult
+    private func finishSealing() throws -> ManifestEntry? {
+        if let failure { throw failure }
+        guard let job = sealing else { return nil }
+        job.wait()
+        sealing = nil
+        switch job.outcome {
+        case .success(let entry):
+            lastChain = entry.chain
+            for (topic, range) in job.segment.topics { sealedCursor[topic] = max(sealedCursor[topic] ?? 0, range.last + 1) }
+            sealedSegments.append((job.relative, job.segment.day))
+            committedCursor.merge(sealedCursor) { Swift.max($0, $1) }
+            job.segment.buffer.removeAll()
+            spareBuffer = job.segment.buffer
+            spareMembers = job.members
+            logger.debug("archive segment sealed", metadata: [LogKey.path: "\(job.relative)", LogKey.archiveEvents: "\(job.segment.events)"])
+            return entry
+        case .failure(let error):
+            failure = error
+            logger.error("archive seal failed; the writer stops (a restart resumes from what is durable)", metadata: [
+                LogKey.path: "\(job.relative)", LogKey.error: "\(error)",
+            ])
+            throw error
+        case nil:
+            let error = ArchiveError(.io, path: job.full, "seal finished without an outcome")
+            failure = error
+            throw error
         }
-        return results.values
     }
 
     static func segmentName(_ index: Int) -> String {
@@ -328,7 +380,7 @@ public final class ArchiveWriter {
         try FileSystem.truncate(path, to: state.bytes)
         let fd = try FileSystem.openExistingForAppend(path)
         open = OpenSegment(
-            index: state.index, day: state.day, dayNumber: UTCTime.daysSinceEpoch(of: state.day) ?? 0, buffer: Data(data), flushedBytes: state.bytes, events: state.events,
+            index: state.index, day: state.day, dayNumber: UTCTime.daysSinceEpoch(of: state.day) ?? 0, buffer: ByteStore(copying: data), flushedBytes: state.bytes, events: state.events,
             topics: state.topics, fd: fd, path: path)
         logger.info("archive resumed the committed open segment", metadata: [LogKey.path: "\(path)", LogKey.archiveEvents: "\(state.events)"])
         return path
@@ -358,29 +410,4 @@ public final class ArchiveWriter {
         guard name.hasPrefix("segment-"), name.hasSuffix(".jsonl.gz") else { return nil }
         return Int(name.dropFirst("segment-".count).dropLast(".jsonl.gz".count))
     }
-}
-
-/// One slot per envelope of a batch, each written by exactly one worker of `concurrentPerform`.
-private final class ResultSlots: @unchecked Sendable {
-    // Raw memory rather than an array property: concurrent writes to disjoint elements of a class's
-    // array would trip Swift's dynamic exclusivity checks.
-    private let slots: UnsafeMutablePointer<Result<[UInt8], any Error>>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: .success([]), count: count)
-    }
-
-    deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
-    }
-
-    func set(_ index: Int, _ value: Result<[UInt8], any Error>) {
-        slots[index] = value
-    }
-
-    var values: [Result<[UInt8], any Error>] { Array(UnsafeBufferPointer(start: slots, count: count)) }
 }

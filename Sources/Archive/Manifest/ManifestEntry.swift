@@ -12,6 +12,12 @@ public struct TopicRange: Codable, Sendable, Equatable {
         self.last = last
         self.count = count
     }
+
+    /// Extends the range with the next sequence of its topic.
+    mutating func add(_ sequence: UInt64) {
+        last = sequence
+        count += 1
+    }
 }
 
 /// One line of `MANIFEST.jsonl`: a sealed segment or a retention removal, chained to the line before.

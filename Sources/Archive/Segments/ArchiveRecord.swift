@@ -36,17 +36,35 @@ public enum ArchiveRecord {
     }
 
     static func lineBytes(for envelope: Boxbridge_V1_Envelope) throws -> [UInt8] {
-        let time = eventTime(of: envelope)
         var out: [UInt8] = []
-        out.reserveCapacity(2048 + (envelope.fileEvent.raw.first?.json.count ?? 0))
+        try appendLine(for: envelope, to: &out)
+        return out
+    }
+
+    /// Appends one envelope's line (``line(for:)``) to `out`; on error `out` is left as it was.
+    ///
+    /// The archive writer encodes many lines into one reused array per worker, so encoding
+    /// allocates nothing per event once the array has grown.
+    static func appendLine(for envelope: Boxbridge_V1_Envelope, to out: inout [UInt8]) throws {
+        let start = out.count
+        do {
+            try encodeLine(for: envelope, to: &out)
+        } catch {
+            out.removeSubrange(start...)
+            throw error
+        }
+    }
+
+    private static func encodeLine(for envelope: Boxbridge_V1_Envelope, to out: inout [UInt8]) throws {
+        let time = eventTime(of: envelope)
         out.append(contentsOf: "{\"time\":\"".utf8)
         JSONBytes.appendFixedTimestamp(seconds: time.seconds, nanos: time.nanos, to: &out)
         out.append(contentsOf: "\",\"topic\":".utf8)
         JSONBytes.appendString(envelope.topic, to: &out)
         out.append(contentsOf: ",\"sequence\":".utf8)
-        out.append(contentsOf: String(envelope.sequence).utf8)
+        JSONBytes.digits(envelope.sequence, &out)
         out.append(contentsOf: ",\"schema_version\":".utf8)
-        out.append(contentsOf: String(envelope.schemaVersion).utf8)
+        JSONBytes.digits(UInt64(envelope.schemaVersion), &out)
         var raws: [(id: String, bytes: Data)] = []
         switch envelope.payload {
         case .fileEvent(let event):
@@ -97,7 +115,6 @@ public enum ArchiveRecord {
             out.append(UInt8(ascii: "]"))
         }
         out.append(contentsOf: "}\n".utf8)
-        return out
     }
 
     /// The fixed-width time of a line written by ``line(for:)``, read without parsing the JSON.

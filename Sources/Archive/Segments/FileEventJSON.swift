@@ -206,9 +206,11 @@ enum JSONBytes {
         var value = value
         value.withUTF8 { bytes in
             var start = 0
-            for index in 0..<bytes.count {
+            var index = 0
+            while true {
+                index = firstToEscape(bytes, from: index)
+                guard index < bytes.count else { break }
                 let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
                 start = index + 1
                 switch byte {
@@ -219,10 +221,34 @@ enum JSONBytes {
                 case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
                 default: out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
                 }
+                index += 1
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The first byte at or after `from` that a JSON string must escape (`"`, `\\`, below 0x20), or
+    /// `bytes.count`; eight bytes at a time, as in ``JSONValidator``.
+    static func firstToEscape(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        var index = from
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while index + 8 <= bytes.count {
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let flags = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)) & highs
+                if flags != 0 { return index + flags.trailingZeroBitCount / 8 }
+                index += 8
+            }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
+            index += 1
+        }
+        return index
     }
 
     /// RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as the protobuf JSON mapping writes it.
@@ -274,6 +300,20 @@ enum JSONBytes {
         out.append(UInt8(ascii: "."))
         digits(Int(max(0, min(nanos, 999_999_999))), 9, &out)
         out.append(UInt8(ascii: "Z"))
+    }
+
+    /// `value` in decimal, without building a `String`.
+    static func digits(_ value: UInt64, _ out: inout [UInt8]) {
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            var v = value, count = 0
+            repeat {
+                raw[23 - count] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                count += 1
+            } while v > 0
+            out.append(contentsOf: raw[(24 - count)...])
+        }
     }
 
     /// `value` in decimal, left-padded with zeros to `width`.

@@ -31,6 +31,25 @@ enum FileSystem {
         try syncDirectory((path as NSString).deletingLastPathComponent)
     }
 
+    /// ``writeAtomically(_:to:)`` for bytes in several parts (gzip members), written in order
+    /// without joining them first.
+    static func writeAtomically(parts: [UnsafeRawBufferPointer], to path: String) throws {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ArchiveError.errno("open", path: temporary) }
+        do {
+            for part in parts { try writeAll(fd, part, path: temporary) }
+            guard fsync(fd) == 0 else { throw ArchiveError.errno("fsync", path: temporary) }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else { throw ArchiveError.errno("rename", path: path) }
+        try syncDirectory((path as NSString).deletingLastPathComponent)
+    }
+
     /// Appends `data` to `path` (created 0600) and fsyncs it before returning.
     static func appendDurably(_ data: Data, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
@@ -64,16 +83,18 @@ enum FileSystem {
     }
 
     static func writeAll(_ fd: Int32, _ data: Data, path: String) throws {
-        try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if Glibc.errno == EINTR { continue }
-                    throw ArchiveError.errno("write", path: path)
-                }
-                offset += written
+        try data.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+    }
+
+    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw ArchiveError.errno("write", path: path)
             }
+            offset += written
         }
     }
 
