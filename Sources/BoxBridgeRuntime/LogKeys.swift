@@ -18,6 +18,8 @@ public enum LogKey {
     public static let scopeUnknownGroups = "scope.unknown_groups"
     public static let scopeUnknownUsers = "scope.unknown_users"
     public static let enrichmentLookup = "enrichment.lookup"
+    public static let enrichmentTimedOut = "enrichment.timed_out"
+    public static let enrichmentWaited = "enrichment.waited"
     public static let archiveSealReason = "archive.seal_reason"
     public static let archiveEvents = "archive.events"
     public static let archiveKeepFrom = "archive.keep_from"

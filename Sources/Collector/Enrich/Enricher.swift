@@ -6,12 +6,22 @@ import BoxBridgeRuntime
 public import Metrics
 
 /// Fills what Box events leave out — the parent folder's path, a shared link's effective access —
-/// through the credential's scheduler at `.enrichment` priority, without ever holding the stream.
+/// through the credential's scheduler: exposure-critical lookups are required, paths best-effort.
 ///
-/// `enrich(_:deadline:)` returns by its deadline whatever happens: lookups still queued or on the
-/// wire are cancelled and their events go out with status SKIPPED_BUDGET (the scheduler also
-/// sheds enrichment itself when the budget is short, with the same result). A lookup Box refuses
-/// (404: the item is gone, 403, …) marks its events FAILED; nothing here throws. Folder paths are
+/// - Required: the item lookup of a shared-link event whose payload does not say the link's access
+///   (`EnrichmentNeed.link`). Whether the link is public is only known from it, and a missed public
+///   link is a missed alert, so it goes at `.scope` priority (after event polling, never shed) and
+///   `enrich` waits for it past the batch deadline, up to `requiredBudget` (3 minutes by default).
+///   The scheduler retries 429, 5xx and network failures; when it gives up on one of those, the
+///   lookup is asked again after a pause (`requiredRetryDelay`, doubling up to 30 s). A definitive
+///   answer (404 gone, 403, …) marks the event FAILED at once. At `requiredBudget` the lookup is
+///   abandoned: the event goes out SKIPPED_BUDGET, a warning is logged and `requiredTimedOut` counted.
+/// - Best-effort: path lookups (`GET /folders/{id}`, or the item when only its path is wanted) at
+///   `.enrichment` priority, by the batch's deadline: lookups still queued or on the wire then are
+///   cancelled and their events go out SKIPPED_BUDGET (the scheduler also sheds enrichment when
+///   the budget is short, with the same result). An item lookup serving both is required.
+///
+/// A lookup Box refuses marks its events FAILED; nothing here throws. Folder paths are
 /// kept in a bounded LRU cache (`[collector].enrichment_cache_entries`) with hit/miss counters;
 /// link access is never cached, because it is what the event is about and changes with it.
 ///
@@ -22,7 +32,14 @@ public actor Enricher {
     /// Most lookups one `enrich` call runs at once; the scheduler decides when each is sent.
     public nonisolated let maxConcurrentLookups: Int
     /// Most distinct lookups one `enrich` call starts; beyond, events are SKIPPED_BUDGET at once.
+    /// Required lookups are always started, and count against it (best-effort ones get the rest).
     public nonisolated let maxLookupsPerBatch: Int
+    /// Longest the pipeline hook waits for required (exposure-critical) lookups; the safety cap
+    /// that keeps a Box outage from freezing the stream.
+    public nonisolated let requiredBudget: Duration
+    /// First pause before a required lookup is asked again after the scheduler gave up on a
+    /// transient failure; doubles up to 30 s.
+    public nonisolated let requiredRetryDelay: Duration
     private let client: BoxClient
     private let logger: Logger
     private let connection: String
@@ -41,12 +58,19 @@ public actor Enricher {
     ///     thousands of requests the deadline would cancel anyway.
     ///   - goneFolderTTL: how long a folder Box answered 404 for is not asked about again (its
     ///     events go out FAILED meanwhile); a tenth of `cacheEntries` such folders are remembered.
+    ///   - requiredBudget: how long a batch may wait for its required (shared-link access) lookups.
+    ///     3 minutes outlasts the scheduler's own retries (5 attempts, about 30 s of backoff) and a
+    ///     few Retry-After pauses; past it the event goes out SKIPPED_BUDGET rather than hold the
+    ///     stream through an outage.
+    ///   - requiredRetryDelay: first pause before asking again for a required lookup the scheduler gave up on.
     public init(
         client: BoxClient,
         cacheEntries: Int,
         maxConcurrentLookups: Int = 8,
         maxLookupsPerBatch: Int = 500,
         goneFolderTTL: Duration = .seconds(600),
+        requiredBudget: Duration = .seconds(180),
+        requiredRetryDelay: Duration = .seconds(1),
         clock: any SchedulerClock = ContinuousSchedulerClock(),
         logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory
@@ -58,6 +82,8 @@ public actor Enricher {
         self.goneFolderTTL = goneFolderTTL
         self.maxConcurrentLookups = max(1, maxConcurrentLookups)
         self.maxLookupsPerBatch = max(0, maxLookupsPerBatch)
+        self.requiredBudget = max(.zero, requiredBudget)
+        self.requiredRetryDelay = max(.milliseconds(1), requiredRetryDelay)
         self.clock = clock
         self.logger = logger
         self.metrics = EnricherMetrics(connection: client.flow, factory: metricsFactory)
@@ -76,38 +102,53 @@ public actor Enricher {
         return stats
     }
 
-    /// Returns `events`, in order, each with what could be learned by `deadline` and its status.
+    /// Returns `events`, in order, each with what could be learned and its status.
     ///
     /// Status per event: NOT_NEEDED (nothing to look up), COMPLETE, SKIPPED_BUDGET (a lookup was
-    /// shed, rate limited, or not done by the deadline: published unenriched, saying so) or FAILED
+    /// shed, rate limited, or not done by its deadline: published unenriched, saying so) or FAILED
     /// (Box refused a lookup, e.g. 404 for an item since deleted). Partial results are kept: a path
-    /// from the cache stays even when the link lookup was skipped. Never throws, never waits past
-    /// `deadline` (a cancelled caller gets its events back at once, unenriched lookups SKIPPED_BUDGET).
+    /// from the cache stays even when the link lookup was skipped. Never throws. Best-effort
+    /// (path) lookups get until `deadline`; required (link access) lookups until `requiredDeadline`,
+    /// and the call returns as soon as every required lookup is done and the best-effort ones are
+    /// done or past `deadline`. A cancelled caller gets its events back at once.
     ///
-    /// - Parameter deadline: on `clock`'s timeline (`clock.now() + budget`).
-    public func enrich(_ events: [Boxbridge_V1_FileEvent], deadline: Duration) async -> [Boxbridge_V1_FileEvent] {
+    /// - Parameters:
+    ///   - deadline: for best-effort lookups, on `clock`'s timeline (`clock.now() + budget`).
+    ///   - requiredDeadline: for required lookups; nil = `clock.now() + requiredBudget`. Never
+    ///     earlier than `deadline`.
+    public func enrich(
+        _ events: [Boxbridge_V1_FileEvent], deadline: Duration, requiredDeadline: Duration? = nil
+    ) async -> [Boxbridge_V1_FileEvent] {
+        let now = clock.now()
+        let requiredDeadline = max(deadline, requiredDeadline ?? now + requiredBudget)
         var needs: [EnrichmentNeed] = []
         needs.reserveCapacity(events.count)
+        // Exposure depends on these item lookups: they are required, whatever else they serve.
+        var requiredItems: Set<EnrichmentLookup> = []
+        for event in events {
+            let need = EnrichmentNeed.of(event)
+            needs.append(need)
+            if need.link, let item = need.item { requiredItems.insert(item) }
+        }
+        let required = Array(requiredItems)
         var lookups: [EnrichmentLookup] = []
         var planned: Set<EnrichmentLookup> = []
         var overflow: Set<EnrichmentLookup> = []
+        let bestEffortLimit = max(0, maxLookupsPerBatch - required.count)
         // Paths served from the cache, held for this call: another call may evict them meanwhile.
         var known: [String: String] = [:]
         // Outcomes known without a call: folders recently gone, lookups beyond the batch limit.
         var preset: [EnrichmentLookup: EnrichmentOutcome] = [:]
-        let now = clock.now()
         func plan(_ lookup: EnrichmentLookup) {
-            guard !planned.contains(lookup), !overflow.contains(lookup) else { return }
-            if lookups.count < maxLookupsPerBatch {
+            guard !requiredItems.contains(lookup), !planned.contains(lookup), !overflow.contains(lookup) else { return }
+            if lookups.count < bestEffortLimit {
                 planned.insert(lookup)
                 lookups.append(lookup)
             } else {
                 overflow.insert(lookup)
             }
         }
-        for event in events {
-            let need = EnrichmentNeed.of(event)
-            needs.append(need)
+        for need in needs {
             if let item = need.item { plan(item) }
             // The item lookup brings the parent's path too; a folder lookup only when it does not run.
             if let parent = need.parentFolderID, need.item == nil, parent != EnrichmentNeed.rootFolderID {
@@ -131,14 +172,18 @@ public actor Enricher {
         }
         for lookup in overflow { preset[lookup] = .skipped(.tooMany) }
         var outcomes = preset
-        if !lookups.isEmpty {
-            counters.lookups += UInt64(lookups.count)
+        if !lookups.isEmpty || !required.isEmpty {
+            counters.lookups += UInt64(lookups.count + required.count)
+            counters.requiredLookups += UInt64(required.count)
             let done = await Self.perform(
-                lookups, client: client, clock: clock, deadline: deadline, concurrency: maxConcurrentLookups)
+                required: required, bestEffort: lookups, client: client, clock: clock, deadline: deadline,
+                requiredDeadline: requiredDeadline, concurrency: maxConcurrentLookups, retryDelay: requiredRetryDelay)
             var fetched: [EnrichmentLookup: EnrichmentOutcome] = [:]
-            for lookup in lookups { fetched[lookup] = done[lookup] ?? .skipped(.deadline) }
+            for lookup in lookups { fetched[lookup] = done.outcomes[lookup] ?? .skipped(.deadline) }
+            for lookup in required { fetched[lookup] = done.outcomes[lookup] ?? .skipped(.deadline) }
             remember(fetched)
             outcomes.merge(fetched) { _, new in new }
+            noteRequired(required, outcomes: fetched, done: done, started: now)
         }
         if !overflow.isEmpty { counters.lookupsSkipped[EnrichmentSkipReason.tooMany.rawValue, default: 0] += UInt64(overflow.count) }
 
@@ -153,6 +198,35 @@ public actor Enricher {
     }
 
     // MARK: Internals
+
+    /// Counts how the required lookups ended, and warns about those the cap cut off.
+    private func noteRequired(
+        _ required: [EnrichmentLookup], outcomes: [EnrichmentLookup: EnrichmentOutcome], done: PerformResult, started: Duration
+    ) {
+        guard !required.isEmpty else { return }
+        counters.requiredRetries += UInt64(done.requiredRetries)
+        if done.heldPastDeadline { counters.requiredHolds += 1 }
+        let waited = done.requiredFinished - started
+        if waited > counters.longestRequiredWait { counters.longestRequiredWait = waited }
+        var timedOut: [EnrichmentLookup] = []
+        for lookup in required {
+            switch outcomes[lookup] {
+            case .item: metrics.required(.complete)
+            case .failed: metrics.required(.failed)
+            default:
+                timedOut.append(lookup)
+                metrics.required(.timedOut)
+            }
+        }
+        guard !timedOut.isEmpty else { return }
+        counters.requiredTimedOut += UInt64(timedOut.count)
+        logger.warning(
+            "shared-link access lookups did not finish within the required-enrichment cap; their events go out SKIPPED_BUDGET with exposure unknown",
+            metadata: [
+                LogKey.connection: "\(connection)", LogKey.enrichmentLookup: "\(timedOut.prefix(5).map(\.description))",
+                LogKey.enrichmentTimedOut: "\(timedOut.count)", LogKey.enrichmentWaited: "\(waited)",
+            ])
+    }
 
     /// Puts learned folder paths in the cache and counts what went wrong.
     private func remember(_ outcomes: [EnrichmentLookup: EnrichmentOutcome]) {
@@ -245,76 +319,174 @@ public actor Enricher {
         return .complete
     }
 
-    /// Runs `lookups` (at most `concurrency` at once) until all are done or `deadline` passes,
-    /// then cancels what is left and returns without waiting for it to wind down.
-    private static func perform(
-        _ lookups: [EnrichmentLookup], client: BoxClient, clock: any SchedulerClock, deadline: Duration, concurrency: Int
-    ) async -> [EnrichmentLookup: EnrichmentOutcome] {
-        guard clock.now() < deadline, !Task.isCancelled else { return [:] }
-        enum Message: Sendable {
-            case done(EnrichmentLookup, EnrichmentOutcome)
-            case deadline
-        }
-        let (stream, continuation) = AsyncStream.makeStream(of: Message.self)
-        // Unstructured on purpose: at the deadline they are cancelled and left to finish on their
-        // own, so a request slow to notice cancellation cannot hold the stream.
-        let worker = Task {
-            await withTaskGroup(of: Void.self) { group in
-                var next = lookups.startIndex
-                func start() {
-                    let lookup = lookups[next]
-                    next += 1
-                    group.addTask { continuation.yield(.done(lookup, await fetch(lookup, client: client))) }
-                }
-                while next < lookups.endIndex, next < concurrency { start() }
-                while await group.next() != nil {
-                    if next < lookups.endIndex, !Task.isCancelled { start() }
-                }
-            }
-        }
-        let timer = Task {
-            try? await clock.sleep(until: deadline)
-            continuation.yield(.deadline)
-        }
+    /// What `perform` learned, and how the required lookups went.
+    struct PerformResult: Sendable {
         var outcomes: [EnrichmentLookup: EnrichmentOutcome] = [:]
-        for await message in stream {
-            guard case .done(let lookup, let outcome) = message else { break }
-            outcomes[lookup] = outcome
-            if outcomes.count == lookups.count { break }
-        }
-        worker.cancel()
-        timer.cancel()
-        continuation.finish()
-        return outcomes
+        /// Times a required lookup was asked again after the scheduler gave up on a transient failure.
+        var requiredRetries = 0
+        /// Whether the call waited past the best-effort deadline for required lookups.
+        var heldPastDeadline = false
+        /// When the last required lookup ended (or was abandoned), on the clock.
+        var requiredFinished: Duration = .zero
     }
 
-    /// One lookup through the scheduler at `.enrichment` priority; every failure becomes an outcome.
+    /// Runs `required` and `bestEffort` lookups (each at most `concurrency` at once, required
+    /// first in the scheduler's eyes by priority) until all are done or their deadline passes,
+    /// then cancels what is left and returns without waiting for it to wind down.
+    ///
+    /// Best-effort lookups are cancelled at `deadline`; required ones at `requiredDeadline`.
+    private static func perform(
+        required: [EnrichmentLookup], bestEffort: [EnrichmentLookup], client: BoxClient, clock: any SchedulerClock,
+        deadline: Duration, requiredDeadline: Duration, concurrency: Int, retryDelay: Duration
+    ) async -> PerformResult {
+        var result = PerformResult()
+        result.requiredFinished = clock.now()
+        guard !Task.isCancelled else { return result }
+        enum Message: Sendable {
+            case done(EnrichmentLookup, EnrichmentOutcome, retries: Int)
+            case deadline
+            case requiredDeadline
+        }
+        let (stream, continuation) = AsyncStream.makeStream(of: Message.self)
+        // Unstructured on purpose: at a deadline they are cancelled and left to finish on their
+        // own, so a request slow to notice cancellation cannot hold the stream.
+        func worker(_ lookups: [EnrichmentLookup], _ run: @escaping @Sendable (EnrichmentLookup) async -> (EnrichmentOutcome, Int))
+            -> Task<Void, Never>?
+        {
+            guard !lookups.isEmpty else { return nil }
+            return Task {
+                await withTaskGroup(of: Void.self) { group in
+                    var next = lookups.startIndex
+                    func start() {
+                        let lookup = lookups[next]
+                        next += 1
+                        group.addTask {
+                            let (outcome, retries) = await run(lookup)
+                            continuation.yield(.done(lookup, outcome, retries: retries))
+                        }
+                    }
+                    while next < lookups.endIndex, next < concurrency { start() }
+                    while await group.next() != nil {
+                        if next < lookups.endIndex, !Task.isCancelled { start() }
+                    }
+                }
+            }
+        }
+        let bestEffortOpen = clock.now() < deadline
+        let requiredWorker = worker(required) { lookup in
+            await fetchRequired(lookup, client: client, clock: clock, retryDelay: retryDelay)
+        }
+        let bestEffortWorker = bestEffortOpen ? worker(bestEffort) { lookup in (await fetch(lookup, client: client), 0) } : nil
+        let timer = Task {
+            if bestEffortOpen, !bestEffort.isEmpty {
+                try? await clock.sleep(until: deadline)
+                continuation.yield(.deadline)
+            }
+            guard !required.isEmpty else { return }
+            try? await clock.sleep(until: requiredDeadline)
+            continuation.yield(.requiredDeadline)
+        }
+        let requiredSet = Set(required)
+        var requiredLeft = required.count
+        var bestEffortLeft = bestEffortOpen ? bestEffort.count : 0
+        var bestEffortClosed = !bestEffortOpen
+        if requiredLeft + bestEffortLeft > 0 {
+            for await message in stream {
+                switch message {
+                case .done(let lookup, let outcome, let retries):
+                    guard result.outcomes[lookup] == nil else { continue }
+                    result.outcomes[lookup] = outcome
+                    if requiredSet.contains(lookup) {
+                        requiredLeft -= 1
+                        result.requiredRetries += retries
+                        if requiredLeft == 0 { result.requiredFinished = clock.now() }
+                    } else if !bestEffortClosed {
+                        bestEffortLeft -= 1
+                    }
+                case .deadline:
+                    bestEffortWorker?.cancel()
+                    bestEffortClosed = true
+                    bestEffortLeft = 0
+                case .requiredDeadline:
+                    requiredLeft = 0
+                    bestEffortLeft = 0
+                    result.requiredFinished = clock.now()
+                }
+                if requiredLeft == 0, bestEffortLeft == 0 { break }
+            }
+        }
+        if Task.isCancelled, requiredLeft > 0 { result.requiredFinished = clock.now() }
+        result.heldPastDeadline = !required.isEmpty && result.requiredFinished > deadline
+        requiredWorker?.cancel()
+        bestEffortWorker?.cancel()
+        timer.cancel()
+        continuation.finish()
+        return result
+    }
+
+    /// A required lookup: at `.scope` priority, asked again (pausing `retryDelay`, doubling up to
+    /// 30 s) while the failure is transient, until an answer or cancellation. Returns the retries too.
+    static func fetchRequired(
+        _ lookup: EnrichmentLookup, client: BoxClient, clock: any SchedulerClock, retryDelay: Duration
+    ) async -> (EnrichmentOutcome, Int) {
+        var delay = retryDelay
+        var retries = 0
+        while true {
+            let outcome: EnrichmentOutcome
+            do {
+                outcome = try await fetchOrThrow(lookup, client: client, priority: .scope)
+            } catch {
+                let (failed, transient) = Self.outcome(of: error)
+                guard transient, !Task.isCancelled else { return (failed, retries) }
+                do { try await clock.sleep(for: delay) } catch { return (.skipped(.deadline), retries) }
+                delay = min(delay * 2, .seconds(30))
+                retries += 1
+                continue
+            }
+            return (outcome, retries)
+        }
+    }
+
+    /// One best-effort lookup through the scheduler at `.enrichment` priority; every failure becomes an outcome.
     static func fetch(_ lookup: EnrichmentLookup, client: BoxClient) async -> EnrichmentOutcome {
         do {
-            switch lookup {
-            case .folderPath(let id):
-                let folder = try await client.folder(BoxID(id), fields: ["name", "path_collection"], priority: .enrichment)
-                return .folderPath(path(of: folder.pathCollection, appending: folder.name ?? id))
-            case .item(let id, let isFolder):
-                let fields = ["name", "parent", "path_collection", "shared_link"]
-                if isFolder {
-                    let folder = try await client.folder(BoxID(id), fields: fields, priority: .enrichment)
-                    return .item(facts(name: folder.name, parent: folder.parent, paths: folder.pathCollection, link: folder.sharedLink))
-                }
-                let file = try await client.file(BoxID(id), fields: fields, priority: .enrichment)
-                return .item(facts(name: file.name, parent: file.parent, paths: file.pathCollection, link: file.sharedLink))
-            }
-        } catch is CancellationError {
-            return .skipped(.deadline)
-        } catch is SchedulerShedError {
-            return .skipped(.shed)
-        } catch let error as BoxAPIError {
-            if error.status == 429 { return .skipped(.rateLimited) }
+            return try await fetchOrThrow(lookup, client: client, priority: .enrichment)
+        } catch {
+            return outcome(of: error).outcome
+        }
+    }
+
+    /// What a failed lookup means, and whether asking again may succeed (429, 5xx, network, shed).
+    static func outcome(of error: any Error) -> (outcome: EnrichmentOutcome, transient: Bool) {
+        switch error {
+        case is CancellationError:
+            return (.skipped(.deadline), false)
+        case is SchedulerShedError:
+            return (.skipped(.shed), true)
+        case let error as BoxAPIError:
+            if error.status == 429 { return (.skipped(.rateLimited), true) }
             var reason = error.status.map { "status \($0)" } ?? error.kind.rawValue
             if let code = error.code { reason += " \(code)" }
-            return .failed(reason: reason)
-        } catch {
-            return .failed(reason: "\(type(of: error))")
+            return (.failed(reason: reason), error.isRetryable)
+        default:
+            return (.failed(reason: "\(type(of: error))"), false)
+        }
+    }
+
+    /// One lookup through the scheduler at `priority`.
+    static func fetchOrThrow(_ lookup: EnrichmentLookup, client: BoxClient, priority: PriorityClass) async throws -> EnrichmentOutcome {
+        switch lookup {
+        case .folderPath(let id):
+            let folder = try await client.folder(BoxID(id), fields: ["name", "path_collection"], priority: priority)
+            return .folderPath(path(of: folder.pathCollection, appending: folder.name ?? id))
+        case .item(let id, let isFolder):
+            let fields = ["name", "parent", "path_collection", "shared_link"]
+            if isFolder {
+                let folder = try await client.folder(BoxID(id), fields: fields, priority: priority)
+                return .item(facts(name: folder.name, parent: folder.parent, paths: folder.pathCollection, link: folder.sharedLink))
+            }
+            let file = try await client.file(BoxID(id), fields: fields, priority: priority)
+            return .item(facts(name: file.name, parent: file.parent, paths: file.pathCollection, link: file.sharedLink))
         }
     }
 

@@ -16,6 +16,16 @@ public struct EnricherStats: Sendable, Hashable {
     public var lookupFailures: UInt64 = 0
     /// Lookups given up, by reason (`deadline`, `shed`, `rate_limited`, `too_many`).
     public var lookupsSkipped: [String: UInt64] = [:]
+    /// Required lookups started: shared-link access, at `.scope` priority, waited for (also in `lookups`).
+    public var requiredLookups: UInt64 = 0
+    /// Required lookups asked again after the scheduler gave up on a transient failure.
+    public var requiredRetries: UInt64 = 0
+    /// Required lookups abandoned at the enricher's `requiredBudget` (their events SKIPPED_BUDGET).
+    public var requiredTimedOut: UInt64 = 0
+    /// Batches held past their best-effort deadline for required lookups, and the longest such wait
+    /// (from the call's start to its last required answer).
+    public var requiredHolds: UInt64 = 0
+    public var longestRequiredWait: Duration = .zero
     /// Events by the status they went out with.
     public var notNeeded: UInt64 = 0
     public var complete: UInt64 = 0
@@ -46,6 +56,14 @@ struct EnricherMetrics: Sendable {
     private let hits: Counter
     private let misses: Counter
     private let events: [Boxbridge_V1_EnrichmentStatus: Counter]
+    private let required: [RequiredResult: Counter]
+
+    /// How a required (shared-link access) lookup ended.
+    enum RequiredResult: String, CaseIterable {
+        case complete
+        case failed
+        case timedOut = "timed_out"
+    }
 
     init(connection: String, factory: any MetricsFactory) {
         func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
@@ -61,8 +79,14 @@ struct EnricherMetrics: Sendable {
             events[status] = counter("boxbridge_collector_enrichment_events_total", [("status", label)])
         }
         self.events = events
+        var required: [RequiredResult: Counter] = [:]
+        for result in RequiredResult.allCases {
+            required[result] = counter("boxbridge_collector_enrichment_required_total", [("result", result.rawValue)])
+        }
+        self.required = required
     }
 
     func cache(hit: Bool) { (hit ? hits : misses).increment() }
     func event(_ status: Boxbridge_V1_EnrichmentStatus) { events[status]?.increment() }
+    func required(_ result: RequiredResult) { required[result]?.increment() }
 }

@@ -81,7 +81,8 @@ extension ConnectionPipeline {
         }
     }
 
-    /// Runs the enricher within the budget; events it does not return in time go out unenriched.
+    /// Runs the enricher within the budget (or its longer `maximumHold` for exposure-critical
+    /// lookups); events it does not return in time go out unenriched.
     func enrich(_ events: [Boxbridge_V1_FileEvent], _ core: inout PipelineCore) async -> [Boxbridge_V1_FileEvent] {
         guard let enricher else {
             return events.map { event in
@@ -91,11 +92,12 @@ extension ConnectionPipeline {
             }
         }
         let budget = options.enrichmentBudget
+        let hold = max(budget, enricher.maximumHold ?? budget)
         let clock = self.clock
         let result: [Boxbridge_V1_FileEvent]? = await withTaskGroup(of: [Boxbridge_V1_FileEvent]?.self) { group in
             group.addTask { await enricher.enrich(events, budget: budget) }
             group.addTask {
-                try? await clock.sleep(for: budget)
+                try? await clock.sleep(for: hold)
                 return nil
             }
             let first = await group.next() ?? nil

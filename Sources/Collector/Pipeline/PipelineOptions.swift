@@ -1,6 +1,7 @@
 /// Tunables of a pipeline that bridge.conf does not expose, with their defaults.
 public struct PipelineOptions: Sendable, Equatable {
-    /// How long a page's released events may wait for enrichment before going out unenriched.
+    /// How long a page's released events may wait for best-effort enrichment (paths) before going
+    /// out unenriched. Shared-link access may hold them up to the enricher's `maximumHold`.
     public var enrichmentBudget: Duration = .seconds(2)
     /// The first wait after a short page (`PollCadence.easeStart`); doubles up to the idle interval.
     public var pollEaseStart: Duration = .seconds(1)

@@ -45,4 +45,40 @@ struct EnricherPipelineTests {
             #expect(stats.complete > 0)
         }
     }
+
+    @Test("an enricher that holds a batch for exposure lookups is waited for up to its maximumHold, past the budget")
+    func requiredLookupsHoldTheBatch() async throws {
+        try await PipelineHarness.with(PipelineHarness.workload(backlog: 20)) { harness in
+            var harness = harness
+            harness.collector.coalesceWindow = .zero
+            let end = harness.endPosition
+            let clock = PipelineTestClock(rate: 50)
+            // Answers 10 s (pipeline time) after each call: five times the 2 s budget, within the hold.
+            let enricher = HoldingEnricher(clock: clock, answerAfter: .seconds(10), maximumHold: .seconds(60))
+            let pipeline = harness.pipeline(lease: try await harness.lease(), clock: clock, enricher: enricher)
+            let outcome = try await PipelineHarness.run(pipeline) { pipeline.status.position == end }
+            #expect(outcome.reached && outcome.error == nil)
+            let events = try await harness.replay("box/acme/").map(\.fileEvent)
+            #expect(!events.isEmpty)
+            #expect(events.allSatisfy { $0.enrichment == .complete }, "the pipeline waited past its 2 s budget")
+            #expect(pipeline.status.counters.enrichmentSkipped == 0)
+        }
+    }
+}
+
+/// An enricher that answers (every event COMPLETE) only after `answerAfter` on `clock`, and asks
+/// the pipeline to wait up to `maximumHold`.
+struct HoldingEnricher: EventEnriching {
+    let clock: any SchedulerClock
+    let answerAfter: Duration
+    let maximumHold: Duration?
+
+    func enrich(_ events: [Boxbridge_V1_FileEvent], budget: Duration) async -> [Boxbridge_V1_FileEvent] {
+        try? await clock.sleep(for: answerAfter)
+        return events.map { event in
+            var event = event
+            event.enrichment = .complete
+            return event
+        }
+    }
 }
