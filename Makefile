@@ -47,7 +47,7 @@ protos:
 	scripts/generate-protos
 
 # Each benchmark prints its figures beside its target. BENCH=name runs one.
-BENCHES ?= zeromq emulator normalize broker archive backfill
+BENCHES ?= zeromq emulator normalize broker archive index alert backfill
 bench: deps
 	$(SWIFT) build -c release --product boxbridge-bench
 	@set -e; for b in $(or $(BENCH),$(BENCHES)); do \
