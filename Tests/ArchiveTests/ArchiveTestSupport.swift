@@ -21,17 +21,6 @@ struct TemporaryDirectory {
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; the deadline is what fails a test.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while clock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
-}
-
 /// A broker on ephemeral loopback ports with its journal in a temporary folder.
 struct TestBroker {
     let directory: TemporaryDirectory

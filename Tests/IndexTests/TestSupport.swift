@@ -22,17 +22,6 @@ let quietLogger: Logger = {
     return logger
 }()
 
-/// Polls `condition` until it holds or `timeout` passes; the deadline is what fails a test.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    while clock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
-}
-
 /// Microseconds of an ISO 8601 UTC time, for fixtures.
 func micros(_ iso: String) -> Int64 { UTCTime.parse(iso)!.microseconds }
 

@@ -15,24 +15,11 @@ enum FileSystem {
 
     /// Writes `data` to a temporary sibling, fsyncs it, renames it over `path` and fsyncs the folder.
     static func writeAtomically(_ data: Data, to path: String) throws {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ArchiveError.errno("open", path: temporary) }
-        do {
-            try writeAll(fd, data, path: temporary)
-            guard fsync(fd) == 0 else { throw ArchiveError.errno("fsync", path: temporary) }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else { throw ArchiveError.errno("rename", path: path) }
-        try syncDirectory((path as NSString).deletingLastPathComponent)
+        try data.withUnsafeBytes { try writeAtomically(parts: [$0], to: path) }
     }
 
     /// ``writeAtomically(_:to:)`` for bytes in several parts (gzip members), written in order
-    /// without joining them first.
+    /// without joining them first: the one implementation of both.
     static func writeAtomically(parts: [UnsafeRawBufferPointer], to path: String) throws {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
