@@ -50,6 +50,14 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
 
+        /// SQLite's process-wide settings (sqlite3_config is variadic, so Swift needs a C shim; Index only).
+        .systemLibrary(
+            name: "CSQLiteConfig",
+            path: "Sources/Shims/CSQLiteConfig",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
         // MARK: Libraries
         /// The only target that imports libzmq: sockets, messages, poller, CURVE.
         .target(
@@ -174,7 +182,7 @@ let package = Package(
         .target(
             name: "Index",
             dependencies: [
-                "Subscriber", "BoxBridgeProtocol", "BoxBridgeConfig",
+                "Subscriber", "BoxBridgeProtocol", "BoxBridgeConfig", "CSQLiteConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API GRDB wraps: the ingest loop binds its values directly.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

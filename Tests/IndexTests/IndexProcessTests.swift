@@ -118,6 +118,28 @@ struct IndexProcessTests {
         let expected = try rows(uninterrupted)
         #expect(after.count == total)
         #expect(after == expected)
+        // Full-text search too: the killed indexer's full-text tail is indexed after the restart.
+        let caughtUp = await eventually {
+            [interrupted, uninterrupted].allSatisfy { path in
+                (try? IndexStore.openForSearch(path: path).fullTextBacklog()) == 0
+            }
+        }
+        #expect(caughtUp)
+        var queries: [SearchQuery] = []
+        for configure: (inout SearchQuery) -> Void in [
+            { $0.text = "resume" }, { $0.fileName = "file" }, { $0.actor = "3" }, { $0.fileID = "f777" },
+            { $0.eventID = self.batch(20).items[4].fileEvent.eventIds[0] },
+        ] {
+            var query = SearchQuery()
+            query.limit = nil
+            configure(&query)
+            queries.append(query)
+        }
+        for query in queries {
+            let hits = try IndexStore.openForSearch(path: interrupted).search(query).map { "\($0.topic)#\($0.sequence)" }
+            let reference = try IndexStore.openForSearch(path: uninterrupted).search(query).map { "\($0.topic)#\($0.sequence)" }
+            #expect(!reference.isEmpty && hits.sorted() == reference.sorted(), "\(query)")
+        }
 
         // Graceful stop (SIGTERM) exits cleanly; stop the indexers before the broker they talk to.
         second.terminate()

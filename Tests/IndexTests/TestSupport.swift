@@ -71,5 +71,7 @@ func makeStore(_ envelopes: [Boxbridge_V1_Envelope], directory: TemporaryDirecto
     var cursors: [String: UInt64] = [:]
     for envelope in envelopes { cursors[envelope.topic] = envelope.sequence + 1 }
     try store.apply(envelopes: envelopes, nextCursors: cursors)
+    // Another process (the search CLI) must find them by text too.
+    try store.flushFullText()
     return store
 }

@@ -75,7 +75,7 @@ struct IndexCommand: AsyncParsableCommand {
         let store: IndexStore
         let client: BusClient
         do {
-            store = try IndexStore.open(path: path)
+            store = try IndexStore.open(path: path, logger: logger)
             client = try BusClient(endpoints: endpoints)
         } catch {
             FileOutput.standardError.write("error: index could not start: \(error)\n")
@@ -91,6 +91,12 @@ struct IndexCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? store.optimize()
+        do {
+            // Commits the full-text work still queued: a restart then has none to catch up.
+            try store.close()
+        } catch {
+            logger.error("index close failed", metadata: ["error": "\(error)"])
+        }
         await client.close()
     }
 

@@ -170,6 +170,14 @@ struct SearchCommand: AsyncParsableCommand {
         let query = try query()
         do {
             let store = try IndexStore.openForSearch(path: path!)
+            if query.usesFullText, !explain {
+                let backlog = try store.fullTextBacklog()
+                if backlog > 0 {
+                    FileOutput.standardError.write(
+                        "note: the full-text index is \(backlog) events behind the index (`boxbridge index` is catching up); "
+                            + "text and key filters do not see those events yet\n")
+                }
+            }
             try Self.write(store: store, query: query, format: explain ? .explain : csv ? .csv : json ? .json : .table)
         } catch {
             FileOutput.standardError.write("error: \(error)\n")

@@ -62,11 +62,11 @@ extension SearchQuery {
             arguments += StatementArguments(values)
         }
         if !keyMatch.isEmpty {
-            terms.append("id IN (SELECT rowid FROM file_events_keys WHERE file_events_keys MATCH ?)")
+            terms.append("id IN (SELECT rowid FROM fulltext.file_events_keys WHERE file_events_keys MATCH ?)")
             arguments += [keyMatch.joined(separator: " AND ")]
         }
         if !textMatch.isEmpty {
-            terms.append("id IN (SELECT rowid FROM file_events_fts WHERE file_events_fts MATCH ?)")
+            terms.append("id IN (SELECT rowid FROM fulltext.file_events_fts WHERE file_events_fts MATCH ?)")
             arguments += [textMatch.joined(separator: " AND ")]
         }
         // The keys table folds case and splits on unusual punctuation: confirm exactly.
@@ -96,6 +96,9 @@ extension SearchQuery {
         let whereSQL = terms.isEmpty ? "" : "WHERE " + terms.joined(separator: " AND ")
         return ("\(whereSQL) ORDER BY \(c)occurred_at DESC, \(c)id DESC", arguments)
     }
+
+    /// Whether a term needs the full-text database (text, file name or an exact key).
+    public var usesFullText: Bool { fileName != nil || text != nil || actor != nil || fileID != nil || sha1 != nil || eventID != nil }
 
     /// Whether only full-text terms and a time range filter: then the newest hits can be chosen
     /// from the (id, occurred_at) index alone, before any table row is read.

@@ -21,11 +21,10 @@ struct IndexRow {
 
     /// The column values in `columns` order.
     var values: [BindValue]
-    /// The `file_events_keys` columns: actor (id and login), file id, SHA-1, event ids.
-    var keys: [String]
-    /// File name and path in NFC, for the full-text table.
-    var ftsName: String
-    var ftsPath: String
+    var topic: String
+    var sequence: Int64
+    /// The full-text document, less the row id SQLite assigns on insert.
+    private var fullText: FullTextDocument
 
     init(envelope: Boxbridge_V1_Envelope, event: Boxbridge_V1_FileEvent) throws {
         var stored = event
@@ -34,11 +33,12 @@ struct IndexRow {
         let payload = try stored.serializedData()
         let file = event.file, actor = event.actor
         let classification = file.classification.isEmpty ? event.shield.classification : file.classification
+        let eventIDs = event.eventIds.joined(separator: " "), sha1 = file.sha1.lowercased()
         values = [
             .text(envelope.topic),
             .int(Int64(bitPattern: envelope.sequence)),
             .text(event.connection),
-            .text(event.eventIds.joined(separator: " ")),
+            .text(eventIDs),
             .text(event.boxEventType),
             .text(event.category.topicName),
             .int(event.occurredAt.microsecondsSince1970),
@@ -47,17 +47,25 @@ struct IndexRow {
             .text(event.ipAddress),
             .text(file.id), .text(file.name), .text(file.path), .text(file.owner.id),
             file.hasSize ? .int(file.size) : .null,
-            .text(file.sha1.lowercased()),
+            .text(sha1),
             .text(classification), .text(IndexNames.exposure(event.exposure) ?? ""),
             .text(IndexNames.controlMode(event.shield.controlMode) ?? ""),
             .int(Int64(max(event.coalescedCount, 1))),
             .blob(payload),
         ]
-        keys = [
-            event.hasActor ? "\(actor.id) \(actor.login)" : "", file.id, file.sha1, event.eventIds.joined(separator: " "),
-        ]
-        ftsName = nfc(file.name)
-        ftsPath = nfc(file.path)
+        topic = envelope.topic
+        sequence = Int64(bitPattern: envelope.sequence)
+        // The same values as the columns, as FullTextIndex reads them back when it catches up.
+        fullText = FullTextDocument(
+            id: 0, fileName: file.name, filePath: file.path, actorID: event.hasActor ? actor.id : nil,
+            actorLogin: event.hasActor ? actor.login : nil, fileID: file.id, sha1: sha1, eventIDs: eventIDs)
+    }
+
+    /// The full-text document of this row, once inserted as `file_events.id` = `id`.
+    func document(id: Int64) -> FullTextDocument {
+        var document = fullText
+        document.id = id
+        return document
     }
 }
 

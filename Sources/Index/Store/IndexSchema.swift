@@ -14,11 +14,9 @@ import GRDB
 /// - enums are stored by their kebab-case CLI names (`shared-link`, `external`, `enforced`);
 /// - `payload` is the whole FileEvent in protobuf binary, minus the raw Box JSON bodies (those
 ///   are the archive's job; their event ids stay in `event_ids`, space-separated, and in `file_events_keys`);
-/// - `file_events_keys` is a contentless FTS5 table (LSM-like: inserts are appended per
-///   transaction, not scattered) holding the high-cardinality exact keys as single tokens;
-/// - `file_events_fts` is a contentless FTS5 table whose rowid is `file_events.id`, holding the
-///   file name and path normalized to NFC, tokenized by `unicode61 remove_diacritics 2` (so a
-///   search is also accent-insensitive: `resume` finds `Résumé.docx`).
+/// - full-text search lives in a second database, `<index>-fulltext` (see FullTextIndex): its own
+///   writer indexes each batch while the next one is written here. It is derived from
+///   `file_events` alone, so deleting it only costs a rebuild at the next `boxbridge index` start.
 enum IndexSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -96,6 +94,10 @@ enum IndexSchema {
             // Read from this small covering index (append-only, so cheap to maintain), that
             // costs a few cached pages instead of one 4 KiB table page per hit.
             try db.execute(sql: "CREATE INDEX file_events_id_time ON file_events(id, occurred_at)")
+        }
+        migrator.registerMigration("v3: full-text tables move to <index>-fulltext") { db in
+            // FullTextIndex rebuilds them there from file_events at the next start.
+            try db.execute(sql: "DROP TABLE IF EXISTS file_events_fts; DROP TABLE IF EXISTS file_events_keys")
         }
         return migrator
     }

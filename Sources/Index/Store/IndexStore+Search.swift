@@ -14,8 +14,10 @@ extension IndexStore {
     /// Streams the events matching `query`, newest first, without holding them all (CSV exports).
     public func search(_ query: SearchQuery, each: (IndexHit) throws -> Void) throws(IndexError) {
         try validate(query)
+        try fullText?.flush()
         try wrap {
             try pool.read { db in
+                try requireFullText(query, db)
                 let (sql, arguments) = try query.selectSQL()
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() {
@@ -32,9 +34,19 @@ extension IndexStore {
         try validate(query)
         return try wrap {
             try pool.read { db in
+                try requireFullText(query, db)
                 let (sql, arguments) = try query.selectSQL()
                 return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
             }
+        }
+    }
+
+    /// A query with text or exact-key terms needs the full-text database beside the index.
+    private func requireFullText(_ query: SearchQuery, _ db: Database) throws {
+        if query.usesFullText, try !Self.hasFullText(db) {
+            throw IndexError(
+                .missing, path: fullTextPath,
+                message: "text, file-name, actor, file-id, sha1 and event-id searches need it; `boxbridge index` rebuilds it from the index when it starts")
         }
     }
 
