@@ -1,6 +1,7 @@
 import BoxBridgeProtocol
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// `boxbridge up` as a user runs it: a real process tree on ephemeral ports.

@@ -2,6 +2,9 @@ import BoxBridgeProtocol
 import Broker
 import BusClient
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRDB
 import TestSupport
 import Testing
@@ -27,12 +30,19 @@ struct IndexProcessTests {
         return (server, try server.start())
     }
 
-    func launchIndex(db: String, endpoints: BrokerEndpoints) throws -> Process {
+    /// A bus client of the test's broker (to publish what the index reads).
+    static func client(_ endpoints: BrokerEndpoints) throws -> BusClient {
+        try BusClient(
+            endpoints: BusEndpoints(ingest: endpoints.ingest, publish: endpoints.publish, control: endpoints.control),
+            timeout: .seconds(5))
+    }
+
+    func launchIndex(db: String, endpoints: BrokerEndpoints, metricsPort: Int = 0) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = [
             "index", "--config", "/nonexistent/bridge.conf", "--db", db, "--publish", endpoints.publish,
-            "--control", endpoints.control, "--metrics-port", "0", "--log-level", "error", "--batch-size", "25",
+            "--control", endpoints.control, "--metrics-port", "\(metricsPort)", "--log-level", "error", "--batch-size", "25",
         ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -76,15 +86,43 @@ struct IndexProcessTests {
         return (try? store.count()) ?? 0
     }
 
+    @Test("/metrics shows the full-text backlog, back to 0 once every event is searchable by text")
+    func fullTextBacklogMetric() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the boxbridge binary first")
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let (broker, endpoints) = try startBroker(directory)
+        let client = try Self.client(endpoints)
+        for number in 0..<4 { _ = try await client.publish(batch(number)) }
+        let port = try freePort()
+        let index = try launchIndex(db: directory.path + "/index.sqlite", endpoints: endpoints, metricsPort: port)
+        var text = ""
+        let settled = await eventually(timeout: .seconds(20)) {
+            guard let (body, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!) else {
+                return false
+            }
+            text = String(decoding: body, as: UTF8.self)
+            return text.contains("boxbridge_index_events_total 120") && text.contains("boxbridge_index_fulltext_backlog 0")
+        }
+        #expect(settled, "\(text)")
+        var query = SearchQuery()
+        query.text = "resume"
+        query.limit = nil
+        #expect(try IndexStore.openForSearch(path: directory.path + "/index.sqlite").search(query).count == 120)
+        index.terminate()
+        await exitStatus(of: index)
+        #expect(index.terminationStatus == 0)
+        await client.close()
+        try await broker.stop()
+    }
+
     @Test("kill -9 mid-stream and restart: the same rows as an uninterrupted run, none twice")
     func killNineMidStream() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the boxbridge binary first")
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }
         let (broker, endpoints) = try startBroker(directory)
-        let client = try BusClient(
-            endpoints: BusEndpoints(ingest: endpoints.ingest, publish: endpoints.publish, control: endpoints.control),
-            timeout: .seconds(5))
+        let client = try Self.client(endpoints)
         let batches = 40
         let total = batches * 30
 

@@ -97,7 +97,7 @@ struct CollectorSystemTests {
             try #require(truth.inScope.count > 100)
 
             let endpoints = try await harness.startBroker(config: try harness.writeConfig(Self.demoBody(port: emulator.port)))
-            let metricsPort = try SystemHarness.freePort()
+            let metricsPort = try freePort()
             try harness.startCollector(
                 "collector-a", config: try harness.writeConfig(Self.demoBody(port: emulator.port)), metricsPort: metricsPort)
             let client = try BusClient(endpoints: endpoints, timeout: .seconds(5))

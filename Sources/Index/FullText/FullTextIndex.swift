@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Metrics
 
 /// The full-text half of the index: `file_events_fts` (file name and path) and `file_events_keys`
 /// (exact keys) in a database of their own, `<index>-fulltext`, written by its own connection on
@@ -56,6 +57,11 @@ final class FullTextIndex: @unchecked Sendable {
     private var droppedThrough: Int64 = 0
     /// The committed mark's row (the writer thread's own).
     private var indexedThrough: Int64 = 0
+    /// The last row applied to the index, and the last one committed here (guarded copies).
+    private var appliedThrough: Int64 = 0
+    private var committedThrough: Int64 = 0
+    /// Rows applied to the index and not yet here: text and key searches miss them.
+    private let backlog = Gauge(label: "boxbridge_index_fulltext_backlog")
     private var failure: IndexError?
     private var stopping = false
     private var finished = false
@@ -135,7 +141,10 @@ final class FullTextIndex: @unchecked Sendable {
             mark = .empty
         }
         index.indexedThrough = mark.rowID
+        index.committedThrough = mark.rowID
+        index.appliedThrough = max(lastRow, mark.rowID)
         index.catchingUp = lastRow > mark.rowID
+        index.backlog.record(index.appliedThrough - mark.rowID)
         let thread = Thread { index.run() }
         thread.name = "boxbridge.index.fulltext"
         thread.start()
@@ -169,6 +178,8 @@ final class FullTextIndex: @unchecked Sendable {
     func enqueue(_ batch: FullTextBatch) throws(IndexError) {
         condition.lock()
         defer { condition.unlock() }
+        appliedThrough = max(appliedThrough, batch.mark.rowID)
+        backlog.record(appliedThrough - committedThrough)
         if catchingUp {
             droppedThrough = max(droppedThrough, batch.mark.rowID)
             return
@@ -286,6 +297,11 @@ final class FullTextIndex: @unchecked Sendable {
                 arguments: [batch.mark.rowID, batch.mark.topic, batch.mark.sequence])
         }
         indexedThrough = batch.mark.rowID
+        condition.lock()
+        committedThrough = indexedThrough
+        appliedThrough = max(appliedThrough, committedThrough)
+        backlog.record(appliedThrough - committedThrough)
+        condition.unlock()
     }
 
     /// The documents of up to `limit` rows with `after < id <= through`, read back from
