@@ -1,6 +1,7 @@
 import BoxBridgeProtocol
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 @testable import Index
 
@@ -77,6 +78,15 @@ struct FullTextIndexTests {
             }
         }
         try? FileManager.default.removeItem(atPath: target + "-shm")
+    }
+
+    /// A writing store in `directory` with batch 1 applied and indexed, and its path.
+    static func openIndexed(_ directory: TemporaryDirectory) throws -> (String, IndexStore) {
+        let path = directory.path + "/index.sqlite"
+        let store = try IndexStore.open(path: path)
+        try apply(store, batch(1))
+        try store.flushFullText()
+        return (path, store)
     }
 
     /// Deletes the full-text database of the index at `path`, as an operator would.
@@ -203,10 +213,7 @@ struct FullTextIndexTests {
     func failureIsStickyAndRecovered() throws {
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }
-        let path = directory.path + "/index.sqlite"
-        let store = try IndexStore.open(path: path)
-        try Self.apply(store, Self.batch(1))
-        try store.flushFullText()
+        let (path, store) = try Self.openIndexed(directory)
         // Break the full-text database under the running writer.
         let breaker = try DatabaseQueue(path: path + "-fulltext")
         try breaker.write { db in try db.execute(sql: "DROP TABLE file_events_keys") }
@@ -312,16 +319,49 @@ struct FullTextIndexTests {
     func writtenOnce() throws {
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }
-        let path = directory.path + "/index.sqlite"
-        let store = try IndexStore.open(path: path)
-        try Self.apply(store, Self.batch(1))
-        try store.flushFullText()
+        let (_, store) = try Self.openIndexed(directory)
         let again = try store.pool.read { db in try FullTextIndex.documents(db, after: 20, through: 30, limit: 100) }
         try store.fullText!.enqueue(again)
         try store.flushFullText()
         #expect(try store.fullText!.mark().rowID == 40)
         #expect(try store.fullTextBacklog() == 0)
         #expect(try store.search(query { $0.text = "resume" }).count == 40)
+        try store.close()
+    }
+
+    @Test("a stalled full-text writer holds ingest at the pending bound instead of growing memory")
+    func backPressure() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let (path, store) = try Self.openIndexed(directory)
+        // Another connection holds the full-text database's write lock: its writer waits.
+        var unsafe = Configuration()
+        unsafe.allowsUnsafeTransactions = true  // the transaction spans two accesses on purpose
+        let blocker = try DatabaseQueue(path: path + "-fulltext", configuration: unsafe)
+        try blocker.inDatabase { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        let large = FullTextIndex.maxPendingDocuments / 40 * 4 / 10  // batches of 40 per large batch
+        func largeBatch(_ part: Int) -> [Boxbridge_V1_Envelope] {
+            (0..<large).flatMap { Self.batch(2 + part * large + $0) }
+        }
+        try Self.apply(store, largeBatch(0))  // taken by the writer, which waits for the lock
+        try Self.apply(store, largeBatch(1))  // queued: 80% of the bound in all
+        let third = largeBatch(2)
+        let returned = Flag()
+        let applying = Thread {
+            try? Self.apply(store, third)
+            returned.set()
+        }
+        applying.start()
+        // Its rows commit; only handing its documents over waits.
+        let total = 40 + 3 * large * 40
+        #expect(await eventually(timeout: .seconds(20)) { (try? store.count()) == total })
+        // Negative check: give the apply ample time to return if it were not held.
+        #expect(!(await eventually(timeout: .milliseconds(500)) { returned.isSet }), "apply must wait at the bound")
+        try blocker.inDatabase { db in try db.execute(sql: "ROLLBACK") }
+        try blocker.close()
+        #expect(await eventually(timeout: .seconds(20)) { returned.isSet })
+        try store.flushFullText()
+        #expect(try store.search(query { $0.text = "resume" }).count == total)
         try store.close()
     }
 
@@ -375,4 +415,12 @@ final class StoreHolder: @unchecked Sendable {
         }
         return nil
     }
+}
+
+/// A flag one thread sets and another polls.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

@@ -80,7 +80,9 @@ public final class IndexStore: Sendable {
             return IndexStore(path: path, pool: rows.pool, fullText: fullText)
         } catch {
             try? rows.pool.close()
-            throw IndexError(.database, path: FullTextIndex.path(for: path), message: "\(error)")
+            throw IndexError(
+                .database, path: FullTextIndex.path(for: path),
+                message: "\(error). It holds only what the index derives: delete it (with its -wal and -shm) and start again to rebuild it")
         }
     }
 
@@ -253,7 +255,10 @@ public final class IndexStore: Sendable {
 
     /// Whether this reader connection has the full-text database attached.
     static func hasFullText(_ db: Database) throws -> Bool {
-        try Row.fetchAll(db, sql: "PRAGMA database_list").contains { $0["name"] == "fulltext" }
+        // Attached and past its first migration (a search may start while the index creates it).
+        guard try Row.fetchAll(db, sql: "PRAGMA database_list").contains(where: { $0["name"] == "fulltext" }) else { return false }
+        return try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM fulltext.sqlite_master WHERE name IN ('file_events_fts', 'file_events_keys', 'indexed_through')") == 3
     }
 
     /// Flattens the file events into rows, on every core for large batches: encoding is about
