@@ -102,23 +102,41 @@ struct IndexBench: AsyncParsableCommand {
         }
         let store = try IndexStore.openForSearch(path: path)
         let total = try store.count()
-        var rng = IndexBenchRNG(seed: 99)
+        print("search over \(total) events, \(queries) queries per kind, --limit 100:")
+        // As found: the files may be partly out of the page cache (after a reboot, or when other
+        // work evicted them). Printed, not judged: a cold disk read per result row dominates it.
+        let (coldActor, coldText) = Self.searchQueries(count: queries, seed: 98)
+        try Self.measure(store, [("actor + 7-day range", coldActor), ("file-name text", coldText)], pass: "as found", judged: false)
+        // The target's condition: the databases in the page cache (read through once), then
+        // other queries than the first pass's.
+        let t0 = ContinuousClock.now
+        var bytes = 0
+        for file in [path, path + "-fulltext"] { bytes += Self.readThrough(file) }
+        print(String(format: "  read %.1f GB of database files into the page cache in %.1f s",
+                     Double(bytes) / 1e9, Double((ContinuousClock.now - t0).components.attoseconds) / 1e18
+                        + Double((ContinuousClock.now - t0).components.seconds)))
+        let (actorQueries, textQueries) = Self.searchQueries(count: queries, seed: 99)
+        try Self.measure(store, [("actor + 7-day range", actorQueries), ("file-name text", textQueries)], pass: "cached", judged: true)
+    }
 
+    /// `count` actor + 7-day-range queries and `count` file-name queries, drawn from `seed`.
+    static func searchQueries(count: Int, seed: UInt64) -> ([SearchQuery], [SearchQuery]) {
+        var rng = IndexBenchRNG(seed: seed)
         var actorQueries: [SearchQuery] = []
-        for _ in 0..<queries {
+        for _ in 0..<count {
             var query = SearchQuery()
-            let actor = Int(rng.next() % UInt64(Self.actors))
+            let actor = Int(rng.next() % UInt64(actors))
             query.actor = rng.next() % 2 == 0 ? "\(20_000_000 + actor)" : "user\(actor)@acme.example"
-            let day = Int64(rng.next() % UInt64(Self.days - 7))
-            query.since = (Int64(Self.start) + day * 86_400) * 1_000_000
+            let day = Int64(rng.next() % UInt64(days - 7))
+            query.since = (Int64(start) + day * 86_400) * 1_000_000
             query.before = query.since! + 7 * 86_400 * 1_000_000
             actorQueries.append(query)
         }
         var textQueries: [SearchQuery] = []
-        for index in 0..<queries {
+        for index in 0..<count {
             var query = SearchQuery()
-            let first = Self.vocabulary[Int(rng.next() % UInt64(Self.vocabulary.count))]
-            let second = Self.vocabulary[Int(rng.next() % UInt64(Self.vocabulary.count))]
+            let first = vocabulary[Int(rng.next() % UInt64(vocabulary.count))]
+            let second = vocabulary[Int(rng.next() % UInt64(vocabulary.count))]
             // Whole words, prefixes and two-word queries, as people type them.
             switch index % 3 {
             case 0: query.fileName = first
@@ -127,9 +145,14 @@ struct IndexBench: AsyncParsableCommand {
             }
             textQueries.append(query)
         }
-        print("search over \(total) events, \(queries) queries per kind, --limit 100:")
-        for (name, list) in [("actor + 7-day range", actorQueries), ("file-name text", textQueries)] {
-            print("  plan (\(name)): \(try store.explain(list[0]).joined(separator: "; "))")
+        return (actorQueries, textQueries)
+    }
+
+    /// Runs each kind's queries once and prints their latency percentiles (against the target
+    /// when `judged`).
+    static func measure(_ store: IndexStore, _ kinds: [(String, [SearchQuery])], pass: String, judged: Bool) throws {
+        for (name, list) in kinds {
+            if judged { print("  plan (\(name)): \(try store.explain(list[0]).joined(separator: "; "))") }
             var latencies: [Double] = []
             var found = 0
             for query in list {
@@ -141,14 +164,24 @@ struct IndexBench: AsyncParsableCommand {
             latencies.sort()
             func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
             let p95 = percentile(0.95)
-            print(String(format: "  %@: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms, %.1f results/query (target p95 ≤ %.0f ms) %@",
-                         name, percentile(0.5), p95, percentile(0.99), latencies.last ?? 0, Double(found) / Double(list.count),
-                         Self.searchTargetMs, p95 <= Self.searchTargetMs ? "OK" : "ABOVE TARGET"))
+            let verdict = judged
+                ? String(format: "(target p95 ≤ %.0f ms) %@", searchTargetMs, p95 <= searchTargetMs ? "OK" : "ABOVE TARGET")
+                : "(not judged)"
+            print(String(format: "  %@, %@: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms, %.1f results/query %@",
+                         name, pass, percentile(0.5), p95, percentile(0.99), latencies.last ?? 0,
+                         Double(found) / Double(list.count), verdict))
         }
     }
 
-    /// Applies `events` synthetic events in transactions of `batch`; returns the seconds it took
-    /// (event generation excluded: it is the collector's cost, not the index's).
+    /// Reads `path` through once (so the kernel caches it); returns its size in bytes.
+    static func readThrough(_ path: String) -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
+        defer { try? handle.close() }
+        var total = 0
+        while let chunk = try? handle.read(upToCount: 8 << 20), !chunk.isEmpty { total += chunk.count }
+        return total
+    }
+
     /// Applies `events` synthetic events in transactions of `batch`, generating each batch just
     /// before applying it (how the search database is built: 5M events do not fit in memory twice).
     static func load(_ store: IndexStore, events: Int, batch: Int, seed: UInt64, progress: Bool = false) throws {
