@@ -265,7 +265,7 @@ struct FullTextIndexTests {
         try store.close()
     }
 
-    @Test("a rebuild does not hold ingest: batches applied meanwhile are indexed once; close stops it, the next open resumes")
+    @Test("a rebuild does not hold ingest: batches applied meanwhile are all searchable; close stops it, the next open resumes")
     func rebuildWhileIngesting() throws {
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }
@@ -279,7 +279,7 @@ struct FullTextIndexTests {
         try interrupted.close()
         let store = try IndexStore.open(path: path)
         for number in 301...340 { try Self.apply(store, Self.batch(number)) }
-        try store.flushFullText()  // a document written twice would have failed the writer here
+        try store.flushFullText()
         var everything = SearchQuery()
         everything.text = "resume"
         everything.limit = nil

@@ -79,12 +79,6 @@ final class FullTextIndex: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// The SQLite connection settings of both sides (see IndexStore).
-    static let pragmas = """
-        PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;
-        PRAGMA wal_autocheckpoint = 16384
-        """
-
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: name and path, exact keys, indexed-through mark") { db in
@@ -121,7 +115,7 @@ final class FullTextIndex: @unchecked Sendable {
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in try db.execute(sql: pragmas) }
+        configuration.prepareDatabase { db in try db.execute(sql: IndexSchema.connectionPragmas) }
         let database = try DatabaseQueue(path: path, configuration: configuration)
         do {
             try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }

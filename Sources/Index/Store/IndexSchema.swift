@@ -18,6 +18,17 @@ import GRDB
 ///   writer indexes each batch while the next one is written here. It is derived from
 ///   `file_events` alone, so deleting it only costs a rebuild at the next `boxbridge index` start.
 enum IndexSchema {
+    /// Every connection's settings, to the index and to its full-text database.
+    ///
+    /// NORMAL in WAL mode: a committed transaction survives a killed process (the kill -9
+    /// promise); an OS crash may lose the last commits, but rows and cursor together, so the
+    /// subscriber replays them: still exactly once (and FullTextIndex notices its side is ahead).
+    /// A larger WAL between checkpoints writes hot index pages back once, not per batch.
+    static let connectionPragmas = """
+        PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;
+        PRAGMA wal_autocheckpoint = 16384
+        """
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: file events, event ids, cursors, full-text") { db in

@@ -114,14 +114,7 @@ public final class IndexStore: Sendable {
             if db.configuration.readonly, FileManager.default.fileExists(atPath: fullTextPath) {
                 try db.execute(sql: "ATTACH DATABASE ? AS fulltext", arguments: [fullTextPath])
             }
-            // NORMAL in WAL mode: a committed transaction survives a killed process (the kill -9
-            // promise); an OS crash may lose the last commits, but rows and cursor together, so
-            // the subscriber replays them: still exactly once.
-            // A larger WAL between checkpoints writes hot index pages back once, not per batch.
-            try db.execute(sql: """
-                PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;
-                PRAGMA wal_autocheckpoint = 16384
-                """)
+            try db.execute(sql: IndexSchema.connectionPragmas)
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)

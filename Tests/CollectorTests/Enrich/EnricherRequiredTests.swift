@@ -138,7 +138,7 @@ struct EnricherRequiredTests {
             let events = [fixture.event(file: open, category: .sharedLink)]
             let task = Task { await enricher.enrich(events, deadline: clock.now() + .milliseconds(250)) }
             // The timer waits for the cap (a link-only batch has no best-effort deadline to wait for).
-            try await Self.waitUntil { clock.nextDeadline == .seconds(60) }
+            try #require(await PipelineHarness.eventually(timeout: .seconds(5)) { clock.nextDeadline == .seconds(60) })
             clock.advance(by: .seconds(1))
             #expect(clock.nextDeadline == .seconds(60), "past the batch deadline the link lookup is still waited for")
             let during = await enricher.stats()
@@ -153,15 +153,6 @@ struct EnricherRequiredTests {
             let stats = await enricher.stats()
             #expect(stats.requiredTimedOut == 1)
             #expect(stats.lookupsSkipped["deadline"] == 1)
-        }
-    }
-
-    /// Polls `condition` every few milliseconds for up to 5 s.
-    static func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !condition() {
-            try #require(ContinuousClock.now < deadline, "condition not met within 5 s")
-            try await Task.sleep(for: .milliseconds(5))
         }
     }
 }
